@@ -1,0 +1,41 @@
+"""Western long-range permission opens a new window for domestic forces."""
+
+from __future__ import annotations
+
+from ..params import Param
+from .base import Hypothesis, register
+
+
+@register
+class LongRangeStorm(Hypothesis):
+    metadata = {
+        "id": "long_range_storm",
+        "title": "Long-range strikes open a new window",
+        "claim": (
+            "Permission to strike deep inside Russia with Western long-range weapons will "
+            "put the country through something new, and capable forces at home may use it "
+            "against the regime as a fresh perfect storm."
+        ),
+        "section": "Sowing fear of a nuclear attack",
+        "status": "speculative",
+        "mechanism": (
+            "Each strike inside Russia adds to the storm window and costs the regime "
+            "control, which the hidden opposition can exploit."
+        ),
+        "null": "Strikes have only a military effect: no domestic window, no loss of control.",
+        "probe": "long_range_2024.toml",
+    }
+    params = {
+        "storm_per_strike": Param(
+            0.06, 0, 2, "index", "storm index added by each strike", "guess"
+        ),
+        "control_per_strike": Param(
+            0.004, 0, 0.2, "share", "regime control lost per strike", "guess"
+        ),
+    }
+
+    def strike_effect(self) -> tuple[float, float]:
+        """(storm index added, control lost) per strike."""
+        if not self.on:
+            return 0.0, 0.0
+        return self.values["storm_per_strike"], self.values["control_per_strike"]
