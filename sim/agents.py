@@ -346,7 +346,7 @@ class Front(Actor):
 
     def __init__(self, model: StormModel) -> None:
         super().__init__(model)
-        self.war_on = False
+        self.war_on = bool(self.p("front.at_war"))
         self.offensive_left = 0.0
         self.pressure = np.zeros(model.R)
         self.setbacks = np.zeros(model.R)

@@ -31,7 +31,11 @@ class Clock:
         t = 0.0
         while t < self.total_hours - 1e-9:
             inside = any(a <= t < b for a, b in windows)
-            dt = spec.fine_step_hours if inside else spec.step_hours
+            if inside:
+                dt = spec.fine_step_hours
+            else:  # coarse steps stay on the grid start + k * step_hours
+                k = np.floor(t / spec.step_hours + 1e-9) + 1
+                dt = k * spec.step_hours - t
             # Never step over the start or end of a fine window.
             for a, b in windows:
                 for edge in (a, b):

@@ -94,6 +94,7 @@ class StormModel(mesa.Model):
         self.leaks = np.zeros(R, dtype=np.int32)
         self.west_pressure = np.zeros(R)
         self.events: list[tuple[float, str, str, Any, np.ndarray]] = []
+        self.event_hours: float | None = None  # a shock's own time while it fires
 
         # Agents, in the order they act each step.
         self.front = Front(self)
@@ -155,7 +156,8 @@ class StormModel(mesa.Model):
         if mask.any():
             idx = np.flatnonzero(mask)
             det = detail[idx] if isinstance(detail, np.ndarray) else detail
-            self.events.append((self.hours, actor, event, det, idx))
+            when = self.hours if self.event_hours is None else self.event_hours
+            self.events.append((when, actor, event, det, idx))
 
     def add_storm(self, amount: np.ndarray) -> None:
         self.storm += amount
@@ -219,7 +221,9 @@ class StormModel(mesa.Model):
         self.dt_hours = float(self.clock.dt[self.step_index])
         self.streams.begin_step(self.step_index)
         for shock in self.shocks_at.get(self.step_index, ()):
+            self.event_hours = max(self.hours, (shock["at"] - self.spec.start).total_seconds() / 3600)
             self.fire(shock)
+        self.event_hours = None
         self.west_pressure = sum(w.sanctions * w.resolve for w in self.west) / len(self.west)
         for actor in self.actors:
             actor.step()

@@ -96,6 +96,9 @@ PARAMS: dict[str, Param] = {
         40, 1, 365, "days", "length of the opening offensive (withdrawal from Kyiv by early April 2022)",
         "history",
     ),
+    "front.at_war": P(
+        0, 0, 1, "flag", "1 if the war is already under way when the scenario starts", "history"
+    ),
     "front.gap_cost": P(
         0.25, 0, 1, "share", "elite support lost per unit of gap between promise and result", "guess"
     ),
@@ -153,7 +156,7 @@ PARAMS: dict[str, Param] = {
     # --- factions and elite defection ---------------------------------------
     **_faction_params(),
     "factions.intercept_per_day": P(
-        0.01, 0, 1, "per day", "rate at which an intercepting service gathers compromising material",
+        0.003, 0, 1, "per day", "rate at which an intercepting service gathers compromising material",
         "guess",
     ),
     "factions.leak_damage": P(
@@ -181,7 +184,7 @@ PARAMS: dict[str, Param] = {
         0.8, 0, 10, "index", "storm index above which the window counts as open", "guess"
     ),
     "storm.act_per_day": P(
-        0.02, 0, 1, "per day", "hazard that the hidden opposition acts while the window is open",
+        0.003, 0, 1, "per day", "hazard that the hidden opposition acts while the window is open",
         "guess",
     ),
     "storm.coup_success": P(

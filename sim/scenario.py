@@ -361,7 +361,9 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     parent_path = (path.parent / parent) if not Path(parent).is_absolute() else Path(parent)
     if not parent_path.exists():
         raise ScenarioError(f"{path}: extends: no such scenario file {str(parent_path)!r}")
-    return _merge(_load_raw(parent_path, (*chain, real)), raw)
+    inherited = _load_raw(parent_path, (*chain, real))
+    inherited.pop("description", None)  # a description speaks for its own file only
+    return _merge(inherited, raw)
 
 
 def load_scenario(source: str | Path | Scenario) -> Scenario:

@@ -58,7 +58,7 @@ class ControlledLeaks(Hypothesis):
         if self.on:
             vulnerable = model.kremlin.elite_support < self.trigger_support
             # An ambitious faction moves sooner: its hazard scales with ambition.
-            act = model.hazard(0.2 * faction.ambition, f"leak.{faction.name}", per="day")
+            act = model.hazard(0.03 * faction.ambition, f"leak.{faction.name}", per="day")
             return holding & vulnerable & act
         return holding & model.hazard(self.random_leak_per_day, f"leak.{faction.name}", per="day")
 

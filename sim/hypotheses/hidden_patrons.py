@@ -39,13 +39,13 @@ class HiddenPatrons(Hypothesis):
     }
     params = {
         "covert_help": Param(
-            0.5, 0, 1, "share", "fraction of resistance removed by covert help", "guess"
+            0.35, 0, 1, "share", "fraction of resistance removed by covert help", "guess"
         ),
         "defence_delay": Param(
             1.0, 0, 5, "factor", "extra time Moscow's defences need, as a multiple", "guess"
         ),
         "deal_discouragement": Param(
-            0.5, 0, 1, "share", "how much the patrons cut Wagner's readiness for a deal", "guess"
+            0.35, 0, 1, "share", "how much the patrons cut Wagner's readiness for a deal", "guess"
         ),
         "declare_prob": Param(
             0.6, 0, 1, "probability", "chance the group declares martial law on arrival", "guess"

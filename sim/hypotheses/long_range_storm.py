@@ -30,7 +30,7 @@ class LongRangeStorm(Hypothesis):
             0.06, 0, 2, "index", "storm index added by each strike", "guess"
         ),
         "control_per_strike": Param(
-            0.004, 0, 0.2, "share", "regime control lost per strike", "guess"
+            0.001, 0, 0.2, "share", "regime control lost per strike", "guess"
         ),
     }
 

@@ -1,0 +1,5 @@
+"""The command line: a thin click shell over the ``sim`` API."""
+
+from .main import cli, main
+
+__all__ = ["cli", "main"]
