@@ -216,9 +216,9 @@ class Wagner(Actor):
             return
         resistance = self.resistance()
         self.march(resistance)
+        self.check_arrival()
         self.consider_deal(resistance)
         self.check_suppression()
-        self.check_arrival()
 
     def resistance(self) -> np.ndarray:
         """Share of speed lost: en-route resistance plus Moscow's prepared defences."""
