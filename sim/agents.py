@@ -135,8 +135,7 @@ class Faction(Actor):
             gain = m.h["controlled_leaks"].gain
             self.capability = np.minimum(self.capability + np.where(mask, gain, 0.0), 1.0)
             self.gained += np.where(mask, gain, 0.0)
-            m.log(mask, self.name, "orders a leak",
-                  f"{what} published; ordered by {self.name}, who gains")
+            m.log(mask, self.name, "orders a leak", f"{what} published; ordered by {self.name}, who gains")
         else:
             m.log(mask, "unknown source", "leak", f"{what} published; no beneficiary")
         m.add_storm(np.where(mask, 0.1, 0.0))
@@ -207,8 +206,12 @@ class Wagner(Actor):
         self.marching |= rises
         self.started_h = np.where(rises, m.hours, self.started_h)
         self.closest = np.where(rises, self.distance, self.closest)
-        m.log(rises, self.name, "mutiny begins",
-              "Wagner rises; Rostov-on-Don and the Southern Military District HQ are seized")
+        m.log(
+            rises,
+            self.name,
+            "mutiny begins",
+            "Wagner rises; Rostov-on-Don and the Southern Military District HQ are seized",
+        )
         m.add_storm(np.where(rises, 0.5, 0.0))
 
     def step(self) -> None:
@@ -253,8 +256,12 @@ class Wagner(Actor):
         rate = self.p("wagner.accept_per_h") * (0.6 + resistance) * m.h["hidden_patrons"].deal_factor()
         accepts = talking & m.hazard(rate, "wagner.accept")
         self.end_mutiny(accepts, MEDIATED)
-        m.log(accepts, self.name, "accepts the deal",
-              "Prigozhin halts the column and turns back under the brokered deal")
+        m.log(
+            accepts,
+            self.name,
+            "accepts the deal",
+            "Prigozhin halts the column and turns back under the brokered deal",
+        )
 
     def check_suppression(self) -> None:
         crushed = self.marching & (self.strength < self.p("wagner.suppressed_below"))
@@ -374,9 +381,15 @@ class Front(Actor):
         self.offensive_left -= days
         if self.offensive_left <= 0:
             m.add_storm(self.setbacks)
-            m.log(m.alive, self.name, "offensive stalls",
-                  np.char.add("forces withdraw from the Kyiv region; gap between promise and "
-                              "result ", np.char.mod("%.2f", gap)))
+            m.log(
+                m.alive,
+                self.name,
+                "offensive stalls",
+                np.char.add(
+                    "forces withdraw from the Kyiv region; gap between promise and result ",
+                    np.char.mod("%.2f", gap),
+                ),
+            )
 
     def grind(self) -> None:
         m = self.model

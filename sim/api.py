@@ -35,8 +35,7 @@ def simulate(
         count = min(chunk, first + runs - start)
         frames.append(StormModel(spec, replicates=count, rng=seed, first_replicate=start).run().results())
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    df.attrs.update(banner=BANNER, hypotheses_on=spec.hypotheses_on,
-                    scenario_hash=spec.hash, seed=seed)
+    df.attrs.update(banner=BANNER, hypotheses_on=spec.hypotheses_on, scenario_hash=spec.hash, seed=seed)
     return df
 
 

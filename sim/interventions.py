@@ -82,6 +82,4 @@ def get(name: str) -> Intervention:
     try:
         return INTERVENTIONS[name]
     except KeyError:
-        raise UsageError(
-            f"unknown intervention {name!r}{choices_hint(name, INTERVENTIONS)}"
-        ) from None
+        raise UsageError(f"unknown intervention {name!r}{choices_hint(name, INTERVENTIONS)}") from None

@@ -81,9 +81,8 @@ class StormModel(mesa.Model):
         for name in self.spec.interventions:
             shocks = INTERVENTIONS[name].apply(self.params, shocks, self.flags)
         self.shocks_at = self.clock.schedule(shocks)
-        self.h = {
-            hid: cls(**self.spec.hypotheses[hid]) for hid, cls in hyp.REGISTRY.items()
-        }
+        # Any: each hypothesis class defines its own hooks, looked up by id.
+        self.h: dict[str, Any] = {hid: cls(**self.spec.hypotheses[hid]) for hid, cls in hyp.REGISTRY.items()}
 
         R = self.R
         self.alive = np.ones(R, dtype=bool)
@@ -100,21 +99,28 @@ class StormModel(mesa.Model):
         self.front = Front(self)
         self.west = [West(self, n) for n in ("US", "UK", "EU")]
         self.kremlin = Kremlin(self)
-        self.factions: dict[str, Faction] = {
-            n: Faction(self, n) for n in FACTION_NAMES if n != "opposition"
-        }
+        self.factions: dict[str, Faction] = {n: Faction(self, n) for n in FACTION_NAMES if n != "opposition"}
         self.factions["opposition"] = Opposition(self)
         self.wagner = Wagner(self)
         self.mediator = Mediator(self)
-        self.actors = [self.front, *self.west, self.kremlin, *self.factions.values(),
-                       self.wagner, self.mediator]
+        self.actors = [
+            self.front,
+            *self.west,
+            self.kremlin,
+            *self.factions.values(),
+            self.wagner,
+            self.mediator,
+        ]
 
         self.record_series = record_series
         self.series: dict[str, list[np.ndarray]] = {k: [] for k in SERIES}
         self.observers = list(observers or [])
         self.datacollector = mesa.DataCollector(
-            model_reporters={"outcome": _first_outcome, "end_time": _first_end_time,
-                             "mutiny_end": _first_mutiny_end}
+            model_reporters={
+                "outcome": _first_outcome,
+                "end_time": _first_end_time,
+                "mutiny_end": _first_mutiny_end,
+            }
         )
 
     # --- randomness ---------------------------------------------------------
@@ -192,8 +198,12 @@ class StormModel(mesa.Model):
     def resolve_moscow(self, arrived: np.ndarray) -> None:
         """The column is at Moscow: martial law, capture, or the regime holds."""
         martial = self.h["hidden_patrons"].declares_martial_law(self, arrived)
-        self.log(martial, "opposition", "declares martial law",
-                 "the hidden patrons declare martial law in Moscow and take control")
+        self.log(
+            martial,
+            "opposition",
+            "declares martial law",
+            "the hidden patrons declare martial law in Moscow and take control",
+        )
         self.finish(martial, "martial_law")
         rest = arrived & self.alive
         if not rest.any():
@@ -233,6 +243,7 @@ class StormModel(mesa.Model):
             self.close()
         elif not self.alive.any():
             self.running = False
+            self.datacollector.collect(self)
 
     def fire(self, shock: dict[str, Any]) -> None:
         """Apply a scheduled shock to every replicate."""
@@ -251,8 +262,18 @@ class StormModel(mesa.Model):
             k.elite_support += np.where(leaked & ~rally, -drain, np.where(rally, 0.5 * drain, 0.0))
             k.control -= np.where(leaked & ~rally, drain, 0.0)
             self.add_storm(np.where(leaked & ~rally, 0.6, 0.0))
-            self.log(all_, "Kremlin", "nuclear signalling", "readiness to use a tactical nuclear weapon is signalled")
-            self.log(leaked, "insiders", "leak to US intelligence", "insiders pass the nuclear readiness to the US; harsh measures follow")
+            self.log(
+                all_,
+                "Kremlin",
+                "nuclear signalling",
+                "readiness to use a tactical nuclear weapon is signalled",
+            )
+            self.log(
+                leaked,
+                "insiders",
+                "leak to US intelligence",
+                "insiders pass the nuclear readiness to the US; harsh measures follow",
+            )
             self.log(rally, "elite", "rallies", "harsh measures rally the elite round the leader")
         elif kind == "mutiny":
             self.wagner.rise(shock["grievance_needed"])
@@ -292,11 +313,14 @@ class StormModel(mesa.Model):
         caps = sum(self.factions[n].capability for n in names)
         gone = sum(self.factions[n].capability * self.factions[n].defected for n in names)
         collapse = (k.control < self.params["storm.collapse_control"]) & (
-            gone / caps >= self.params["storm.collapse_defected"])
-        self.log(collapse, "Kremlin", "regime collapses", "external pressure and defection bring the regime down")
+            gone / caps >= self.params["storm.collapse_defected"]
+        )
+        self.log(
+            collapse, "Kremlin", "regime collapses", "external pressure and defection bring the regime down"
+        )
         self.finish(collapse, "regime_collapse")
         if self.record_series:
-            for name, values in zip(SERIES, self.series_values()):
+            for name, values in zip(SERIES, self.series_values(), strict=True):
                 self.series[name].append(values.astype(np.float32))
         for observer in self.observers:
             observer(self)
@@ -340,21 +364,24 @@ class StormModel(mesa.Model):
         gained = np.stack([self.factions[f].gained for f in ("fsb", "gru", "svr")])
         top = np.where(gained.max(axis=0) > 0, gained.argmax(axis=0), 3)
         end_time = np.datetime64(self.spec.start) + (self.end_hours * 3600).astype("timedelta64[s]")
-        return pd.DataFrame({
-            "replicate": np.arange(self.R, dtype=np.int64) + self.first_replicate,
-            "outcome": pd.Categorical(self.outcome_names(), categories=OUTCOMES),
-            "end_time": end_time,
-            "end_hours": self.end_hours,
-            "mutiny_end": pd.Categorical(np.array(MUTINY_ENDS, dtype=object)[w.mutiny_end],
-                                         categories=MUTINY_ENDS),
-            "closest_km_to_moscow": w.closest,
-            "mutiny_hours": w.mutiny_hours,
-            "leaks": self.leaks,
-            "top_leak_gainer": np.array(["fsb", "gru", "svr", "none"], dtype=object)[top],
-            "leader_elite_support": k.elite_support,
-            "regime_control": k.control,
-            "storm_peak": self.storm_peak,
-        })
+        return pd.DataFrame(
+            {
+                "replicate": np.arange(self.R, dtype=np.int64) + self.first_replicate,
+                "outcome": pd.Categorical(self.outcome_names(), categories=OUTCOMES),
+                "end_time": end_time,
+                "end_hours": self.end_hours,
+                "mutiny_end": pd.Categorical(
+                    np.array(MUTINY_ENDS, dtype=object)[w.mutiny_end], categories=MUTINY_ENDS
+                ),
+                "closest_km_to_moscow": w.closest,
+                "mutiny_hours": w.mutiny_hours,
+                "leaks": self.leaks,
+                "top_leak_gainer": np.array(["fsb", "gru", "svr", "none"], dtype=object)[top],
+                "leader_elite_support": k.elite_support,
+                "regime_control": k.control,
+                "storm_peak": self.storm_peak,
+            }
+        )
 
     def events_for(self, i: int) -> list[dict[str, Any]]:
         """The event log of local replicate ``i``: time, actor, event, detail."""
@@ -364,8 +391,14 @@ class StormModel(mesa.Model):
             if pos < len(idx) and idx[pos] == i:
                 det = detail[pos] if isinstance(detail, np.ndarray) else detail
                 when = self.spec.start + timedelta(hours=hours)
-                out.append({"time": when.strftime("%Y-%m-%d %H:%M"), "actor": actor,
-                            "event": event, "detail": str(det)})
+                out.append(
+                    {
+                        "time": when.strftime("%Y-%m-%d %H:%M"),
+                        "actor": actor,
+                        "event": event,
+                        "detail": str(det),
+                    }
+                )
         return out
 
 

@@ -25,13 +25,9 @@ class Param:
     def check(self, key: str, value: object) -> float:
         """Return ``value`` as a float or raise ValueError naming ``key``."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(
-                f"{key}: expected a number, got {type(value).__name__} {value!r}"
-            )
+            raise ValueError(f"{key}: expected a number, got {type(value).__name__} {value!r}")
         if not self.low <= value <= self.high:
-            raise ValueError(
-                f"{key}: {value} is out of range [{self.low}, {self.high}] ({self.unit})"
-            )
+            raise ValueError(f"{key}: {value} is out of range [{self.low}, {self.high}] ({self.unit})")
         return float(value)
 
 
@@ -74,12 +70,20 @@ PARAMS: dict[str, Param] = {
         0.004, 0, 0.1, "per day", "rate at which elite support drifts back to its start", "guess"
     ),
     "kremlin.mediation_base_per_h": P(
-        0.035, 0, 1, "per hour",
+        0.035,
+        0,
+        1,
+        "per hour",
         "hazard that the leader seeks mediation during a mutiny, before any threat "
-        "(calibrated: the call came about 12-14 hours in)", "history",
+        "(calibrated: the call came about 12-14 hours in)",
+        "history",
     ),
     "kremlin.mediation_threat_per_h": P(
-        0.25, 0, 5, "per hour", "extra hazard of seeking mediation as the column nears Moscow",
+        0.25,
+        0,
+        5,
+        "per hour",
+        "extra hazard of seeking mediation as the column nears Moscow",
         "history",
     ),
     "kremlin.weakened_below": P(
@@ -93,7 +97,11 @@ PARAMS: dict[str, Param] = {
         0.1, 0, 0.5, "share", "spread of an honest intelligence estimate of resistance", "guess"
     ),
     "front.offensive_days": P(
-        40, 1, 365, "days", "length of the opening offensive (withdrawal from Kyiv by early April 2022)",
+        40,
+        1,
+        365,
+        "days",
+        "length of the opening offensive (withdrawal from Kyiv by early April 2022)",
         "history",
     ),
     "front.at_war": P(
@@ -110,8 +118,12 @@ PARAMS: dict[str, Param] = {
         1070, 100, 3000, "km", "road distance from Rostov-on-Don to Moscow along the M4", "history"
     ),
     "wagner.speed_kmh": P(
-        44, 1, 120, "km/h",
-        "column speed on an open road (about 800 km covered in some 18 hours of driving)", "history",
+        44,
+        1,
+        120,
+        "km/h",
+        "column speed on an open road (about 800 km covered in some 18 hours of driving)",
+        "history",
     ),
     "wagner.departure_h": P(
         3, 0, 48, "hours", "time from the start of the mutiny until the column leaves Rostov", "history"
@@ -126,20 +138,25 @@ PARAMS: dict[str, Param] = {
         0.4, 0, 1, "share", "column strength below which the mutiny is suppressed", "guess"
     ),
     "wagner.accept_per_h": P(
-        0.14, 0, 5, "per hour",
+        0.14,
+        0,
+        5,
+        "per hour",
         "hazard of accepting a brokered deal once talks run (deal about 8 hours after the first call)",
         "history",
     ),
-    "wagner.grievance": P(
-        0.8, 0, 1, "share", "initial grievance against the defence ministry", "history"
-    ),
+    "wagner.grievance": P(0.8, 0, 1, "share", "initial grievance against the defence ministry", "history"),
     "wagner.popularity": P(0.6, 0, 1, "share", "public popularity of the Wagner leader", "history"),
     # --- the regime's defence of Moscow ------------------------------------
     "defence.en_route_resistance": P(
         0.05, 0, 1, "share", "speed lost to resistance on the way (little met in June 2023)", "history"
     ),
     "defence.moscow_resistance": P(
-        0.85, 0, 1, "share", "speed lost at prepared defences near Moscow (roads dug up, Oka line)",
+        0.85,
+        0,
+        1,
+        "share",
+        "speed lost at prepared defences near Moscow (roads dug up, Oka line)",
         "guess",
     ),
     "defence.radius_km": P(
@@ -149,14 +166,22 @@ PARAMS: dict[str, Param] = {
         18, 1, 200, "hours", "hours the regime needs to prepare the defences of Moscow", "guess"
     ),
     "defence.capture_base": P(
-        0.5, 0, 1, "probability",
+        0.5,
+        0,
+        1,
+        "probability",
         "chance that a full-strength column facing a wavering garrison takes Moscow "
-        "(coup success base rate, Powell & Thyne 2011)", "base rate",
+        "(coup success base rate, Powell & Thyne 2011)",
+        "base rate",
     ),
     # --- factions and elite defection ---------------------------------------
     **_faction_params(),
     "factions.intercept_per_day": P(
-        0.003, 0, 1, "per day", "rate at which an intercepting service gathers compromising material",
+        0.003,
+        0,
+        1,
+        "per day",
+        "rate at which an intercepting service gathers compromising material",
         "guess",
     ),
     "factions.leak_damage": P(
@@ -170,7 +195,11 @@ PARAMS: dict[str, Param] = {
     "west.uk_resolve": P(0.7, 0, 1, "share", "UK resolve to pressure the regime", "guess"),
     "west.eu_resolve": P(0.5, 0, 1, "share", "EU resolve to pressure the regime", "guess"),
     "west.sanction_drain_per_day": P(
-        0.0004, 0, 0.01, "per day", "regime control drained per day per unit of Western pressure",
+        0.0004,
+        0,
+        0.01,
+        "per day",
+        "regime control drained per day per unit of Western pressure",
         "guess",
     ),
     "west.strikes_per_day": P(
@@ -180,15 +209,20 @@ PARAMS: dict[str, Param] = {
     "storm.halflife_days": P(
         30, 1, 365, "days", "half-life of a shock's contribution to the storm window", "guess"
     ),
-    "storm.threshold": P(
-        0.8, 0, 10, "index", "storm index above which the window counts as open", "guess"
-    ),
+    "storm.threshold": P(0.8, 0, 10, "index", "storm index above which the window counts as open", "guess"),
     "storm.act_per_day": P(
-        0.003, 0, 1, "per day", "hazard that the hidden opposition acts while the window is open",
+        0.003,
+        0,
+        1,
+        "per day",
+        "hazard that the hidden opposition acts while the window is open",
         "guess",
     ),
     "storm.coup_success": P(
-        0.5, 0, 1, "probability",
+        0.5,
+        0,
+        1,
+        "probability",
         "base success of an insider attempt (about half of 457 coups 1950-2010, Powell & Thyne)",
         "base rate",
     ),
@@ -196,7 +230,11 @@ PARAMS: dict[str, Param] = {
         0.3, 0, 1, "share", "regime control below which defection can bring collapse", "guess"
     ),
     "storm.collapse_defected": P(
-        0.5, 0, 1, "share", "defected share of faction capability that makes collapse possible",
+        0.5,
+        0,
+        1,
+        "share",
+        "defected share of faction capability that makes collapse possible",
         "guess",
     ),
 }

@@ -168,7 +168,9 @@ class Scenario:
             else:
                 raise KeyError(key)
         except KeyError:
-            raise UsageError(f"{where}: unknown key {key!r}{choices_hint(key, settable_keys())}")
+            raise UsageError(
+                f"{where}: unknown key {key!r}{choices_hint(key, settable_keys())}"
+            ) from None
         except (ValueError, ScenarioError) as err:
             raise UsageError(f"{where} {err}") from None
 
@@ -253,8 +255,7 @@ def _validate(path: Path, raw: dict[str, Any]) -> None:
     for name in ivs:
         if name not in INTERVENTIONS:
             raise ScenarioError(
-                f"{path}: interventions: unknown intervention {name!r}"
-                f"{choices_hint(name, INTERVENTIONS)}"
+                f"{path}: interventions: unknown intervention {name!r}{choices_hint(name, INTERVENTIONS)}"
             )
 
 
@@ -312,8 +313,7 @@ def _validate_shocks(path: Path, shocks: object) -> None:
         kind = s.get("type")
         if kind not in SHOCK_TYPES:
             raise ScenarioError(
-                f"{path}: {where}.type: unknown shock type {kind!r}"
-                f"{choices_hint(str(kind), SHOCK_TYPES)}"
+                f"{path}: {where}.type: unknown shock type {kind!r}{choices_hint(str(kind), SHOCK_TYPES)}"
             )
         if "at" not in s:
             raise ScenarioError(f"{path}: {where}.at: missing (the shock's date and time)")

@@ -29,9 +29,7 @@ def format_story(told: dict[str, Any]) -> str:
     lines += ["", f"Outcome: {told['outcome']} (ended {f['end_time']})"]
     km = "—" if f["closest_km_to_moscow"] is None else f"{f['closest_km_to_moscow']:.0f} km"
     hours = "—" if f["mutiny_hours"] is None else f"{f['mutiny_hours']:.0f} h"
-    lines.append(
-        f"  mutiny: {f['mutiny_end']}; closest approach to Moscow {km}; duration {hours}"
-    )
+    lines.append(f"  mutiny: {f['mutiny_end']}; closest approach to Moscow {km}; duration {hours}")
     lines.append(
         f"  leaks: {f['leaks']} (top gainer: {f['top_leak_gainer']}); leader elite support "
         f"{f['leader_elite_support']:.2f}; regime control {f['regime_control']:.2f}"

@@ -34,12 +34,21 @@ def translate_errors() -> Iterator[None]:
 def scenario_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--set/--with/--without/--intervene, shared by every scenario command."""
     options = [
-        click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
-                     help="Set a scenario key (dotted, e.g. wagner.speed_kmh=50)."),
+        click.option(
+            "--set",
+            "sets",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Set a scenario key (dotted, e.g. wagner.speed_kmh=50).",
+        ),
         click.option("--with", "with_", multiple=True, metavar="ID", help="Switch a hypothesis on."),
         click.option("--without", multiple=True, metavar="ID", help="Switch a hypothesis off."),
-        click.option("--intervene", multiple=True, metavar="NAME",
-                     help=f"Apply an intervention: {', '.join(sim.INTERVENTIONS)}."),
+        click.option(
+            "--intervene",
+            multiple=True,
+            metavar="NAME",
+            help=f"Apply an intervention: {', '.join(sim.INTERVENTIONS)}.",
+        ),
     ]
     for opt in reversed(options):
         fn = opt(fn)
@@ -47,8 +56,11 @@ def scenario_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def load_with_overrides(
-    scenario: str, sets: tuple[str, ...] = (), with_: tuple[str, ...] = (),
-    without: tuple[str, ...] = (), intervene: tuple[str, ...] = (),
+    scenario: str,
+    sets: tuple[str, ...] = (),
+    with_: tuple[str, ...] = (),
+    without: tuple[str, ...] = (),
+    intervene: tuple[str, ...] = (),
 ) -> sim.Scenario:
     """Load a scenario by path or name and apply the command-line overrides."""
     with translate_errors():
@@ -57,8 +69,13 @@ def load_with_overrides(
 
 
 def seed_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-                        help="Seed of the counter-based random numbers.")(fn)
+    return click.option(
+        "--seed",
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        help="Seed of the counter-based random numbers.",
+    )(fn)
 
 
 def echo_banner(spec: sim.Scenario) -> None:

@@ -22,8 +22,7 @@ from .common import (
 )
 
 #: Modules that add commands to the group (each defines ``register(cli)``).
-EXTENSIONS = ("storm_cli.batch_cmds", "storm_cli.analysis_cmds", "storm_cli.viz_cmds",
-              "storm_cli.docs_cmds")
+EXTENSIONS = ("storm_cli.batch_cmds", "storm_cli.analysis_cmds", "storm_cli.viz_cmds", "storm_cli.docs_cmds")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,7 +49,7 @@ def list_cmd() -> None:
     for hid in IDS:
         meta = REGISTRY[hid].metadata
         click.echo(f"  {hid:<24} {meta['title']} [{meta['status']}]")
-        click.echo(f"  {'':<24} article section: \"{meta['section']}\"")
+        click.echo(f'  {"":<24} article section: "{meta["section"]}"')
     click.echo("\nInterventions")
     for name, iv in sim.INTERVENTIONS.items():
         click.echo(f"  {name:<24} {iv.description}")
@@ -60,14 +59,25 @@ def list_cmd() -> None:
 @click.argument("scenario")
 @scenario_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of TOML.")
-def show(scenario: str, sets: tuple[str, ...], with_: tuple[str, ...], without: tuple[str, ...],
-         intervene: tuple[str, ...], as_json: bool) -> None:
+def show(
+    scenario: str,
+    sets: tuple[str, ...],
+    with_: tuple[str, ...],
+    without: tuple[str, ...],
+    intervene: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """The fully resolved SCENARIO, every default filled in, and its hash."""
     spec = load_with_overrides(scenario, sets, with_, without, intervene)
     data = spec.to_dict()
     if as_json:
-        payload = {"banner": sim.BANNER, "hypotheses_on": spec.hypotheses_on,
-                   "hash": spec.hash, "path": spec.path, "scenario": data}
+        payload = {
+            "banner": sim.BANNER,
+            "hypotheses_on": spec.hypotheses_on,
+            "hash": spec.hash,
+            "path": spec.path,
+            "scenario": data,
+        }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     echo_banner(spec)
@@ -78,12 +88,25 @@ def show(scenario: str, sets: tuple[str, ...], with_: tuple[str, ...], without: 
 @cli.command()
 @click.argument("scenario")
 @seed_option
-@click.option("--replicate", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Which replicate to tell (the same one as in any batch with this seed).")
+@click.option(
+    "--replicate",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Which replicate to tell (the same one as in any batch with this seed).",
+)
 @scenario_options
 @click.option("--json", "as_json", is_flag=True, help="Print the story as JSON.")
-def run(scenario: str, seed: int, replicate: int, sets: tuple[str, ...], with_: tuple[str, ...],
-        without: tuple[str, ...], intervene: tuple[str, ...], as_json: bool) -> None:
+def run(
+    scenario: str,
+    seed: int,
+    replicate: int,
+    sets: tuple[str, ...],
+    with_: tuple[str, ...],
+    without: tuple[str, ...],
+    intervene: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """One replicate of SCENARIO told as a story: a dated timeline, then the outcome."""
     spec = load_with_overrides(scenario, sets, with_, without, intervene)
     with translate_errors():

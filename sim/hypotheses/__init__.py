@@ -21,8 +21,6 @@ ORDER = (
     "long_range_storm",
     "ballistic_pretext",
 )
-IDS = tuple(h for h in ORDER if h in REGISTRY) + tuple(
-    sorted(h for h in REGISTRY if h not in ORDER)
-)
+IDS = tuple(h for h in ORDER if h in REGISTRY) + tuple(sorted(h for h in REGISTRY if h not in ORDER))
 
 __all__ = ["IDS", "REGISTRY", "REQUIRED_METADATA", "Hypothesis", "get", "register"]

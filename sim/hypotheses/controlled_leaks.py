@@ -41,11 +41,13 @@ class ControlledLeaks(Hypothesis):
         "trigger_support": Param(
             0.7, 0, 1, "share", "elite support below which a holder releases material", "guess"
         ),
-        "gain": Param(
-            0.03, 0, 0.5, "share", "capability the ordering faction gains per release", "guess"
-        ),
+        "gain": Param(0.03, 0, 0.5, "share", "capability the ordering faction gains per release", "guess"),
         "random_leak_per_day": Param(
-            0.003, 0, 1, "per day", "null version: daily chance a holding leaks by accident",
+            0.003,
+            0,
+            1,
+            "per day",
+            "null version: daily chance a holding leaks by accident",
             "guess",
         ),
     }

@@ -30,9 +30,7 @@ class FalseIntelligence(Hypothesis):
         "probe": "invasion_2022.toml",
     }
     params = {
-        "bias": Param(
-            0.45, 0, 1, "share", "how far the planted estimate understates resistance", "guess"
-        ),
+        "bias": Param(0.45, 0, 1, "share", "how far the planted estimate understates resistance", "guess"),
     }
 
     def estimate_bias(self) -> float:

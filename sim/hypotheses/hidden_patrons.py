@@ -38,9 +38,7 @@ class HiddenPatrons(Hypothesis):
         "probe": "mutiny_hidden_patrons.toml",
     }
     params = {
-        "covert_help": Param(
-            0.35, 0, 1, "share", "fraction of resistance removed by covert help", "guess"
-        ),
+        "covert_help": Param(0.35, 0, 1, "share", "fraction of resistance removed by covert help", "guess"),
         "defence_delay": Param(
             1.0, 0, 5, "factor", "extra time Moscow's defences need, as a multiple", "guess"
         ),

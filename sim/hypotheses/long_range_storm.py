@@ -26,12 +26,8 @@ class LongRangeStorm(Hypothesis):
         "probe": "long_range_2024.toml",
     }
     params = {
-        "storm_per_strike": Param(
-            0.06, 0, 2, "index", "storm index added by each strike", "guess"
-        ),
-        "control_per_strike": Param(
-            0.001, 0, 0.2, "share", "regime control lost per strike", "guess"
-        ),
+        "storm_per_strike": Param(0.06, 0, 2, "index", "storm index added by each strike", "guess"),
+        "control_per_strike": Param(0.001, 0, 0.2, "share", "regime control lost per strike", "guess"),
     }
 
     def strike_effect(self) -> tuple[float, float]:

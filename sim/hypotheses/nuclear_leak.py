@@ -38,9 +38,7 @@ class NuclearLeak(Hypothesis):
     }
     params = {
         "leak_prob": Param(0.8, 0, 1, "probability", "chance the leak reaches the US", "guess"),
-        "harsh_response": Param(
-            0.35, 0, 1, "share", "rise in Western pressure after a leak", "guess"
-        ),
+        "harsh_response": Param(0.35, 0, 1, "share", "rise in Western pressure after a leak", "guess"),
         "mild_response": Param(
             0.05, 0, 1, "share", "rise in Western pressure without a leak (null)", "guess"
         ),
