@@ -8,6 +8,7 @@ goes into every output.
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
 import tomllib
@@ -118,8 +119,10 @@ class Scenario:
     ) -> Scenario:
         """A copy with ``--set`` values, hypotheses switched and interventions added."""
         new = copy.deepcopy(self)
-        for hid in (*with_, *without):
-            hyp.get(hid)  # raises UsageError with the valid ids
+        for option, ids in (("--with", with_), ("--without", without)):
+            for hid in ids:
+                if hid not in hyp.REGISTRY:
+                    raise UsageError(f"{option}: unknown hypothesis {hid!r}{choices_hint(hid, hyp.REGISTRY)}")
         for hid in with_:
             new.hypotheses[hid]["on"] = True
         for hid in without:
@@ -168,9 +171,7 @@ class Scenario:
             else:
                 raise KeyError(key)
         except KeyError:
-            raise UsageError(
-                f"{where}: unknown key {key!r}{choices_hint(key, settable_keys())}"
-            ) from None
+            raise UsageError(f"{where}: unknown key {key!r}{_key_hint(key)}") from None
         except (ValueError, ScenarioError) as err:
             raise UsageError(f"{where} {err}") from None
 
@@ -181,6 +182,20 @@ def settable_keys() -> list[str]:
     for hid, cls in hyp.REGISTRY.items():
         keys += [f"hypotheses.{hid}.on", *(f"hypotheses.{hid}.{p}" for p in cls.params)]
     return keys
+
+
+def _key_hint(key: str) -> str:
+    """Did-you-mean over every key, listing the valid keys of the key's group
+    (or the groups, when the group itself is unknown) to keep the line short."""
+    keys = settable_keys()
+    close = difflib.get_close_matches(key, keys, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    group = key.split(".")[0]
+    same = sorted(k for k in keys if k.startswith(group + "."))
+    if same and group not in ("factions", "hypotheses"):
+        return f"{hint}; valid in {group}: {', '.join(same)}"
+    groups = sorted({k.split(".")[0] for k in keys})
+    return f"{hint}; valid groups: {', '.join(groups)} (see docs/scenarios.md)"
 
 
 def parse_value(text: str) -> object:
