@@ -92,6 +92,8 @@ class StormModel(mesa.Model):
         self.storm_peak = np.zeros(R)
         self.leaks = np.zeros(R, dtype=np.int32)
         self.west_pressure = np.zeros(R)
+        # Public opinion is model-level state: the public's support for the leader.
+        self.opinion = np.full(R, self.params["kremlin.public_support"])
         self.events: list[tuple[float, str, str, Any, np.ndarray]] = []
         self.event_hours: float | None = None  # a shock's own time while it fires
 
@@ -306,7 +308,14 @@ class StormModel(mesa.Model):
         np.clip(k.elite_support, 0, 1, out=k.elite_support)
         np.clip(k.control, 0, 1, out=k.control)
         self.storm *= 0.5 ** (self.dt_days / self.params["storm.halflife_days"])
-        signal = np.clip(0.5 * (1 - k.elite_support) + 0.1 * self.storm - 0.2, 0, 1)
+        self.update_opinion()
+        # The crisis signal each faction weighs against its defection threshold:
+        # a leader losing the elite, an open storm window, a public turning away.
+        signal = np.clip(
+            0.5 * (1 - k.elite_support) + 0.1 * self.storm + 0.2 * np.maximum(0.6 - self.opinion, 0) - 0.2,
+            0,
+            1,
+        )
         if (signal > 0).any():
             self.cascade(signal)
         names = [n for n in FACTION_NAMES if n != "opposition"]
@@ -324,6 +333,14 @@ class StormModel(mesa.Model):
                 self.series[name].append(values.astype(np.float32))
         for observer in self.observers:
             observer(self)
+
+    def update_opinion(self) -> None:
+        """The public follows the elite's mood slowly and recoils from open crises."""
+        rate = min(self.params["kremlin.support_recovery_per_day"] * self.dt_days, 1.0)
+        target = self.params["kremlin.public_support"] * (0.5 + 0.5 * self.kremlin.elite_support / 0.75)
+        self.opinion += (target - self.opinion) * rate
+        self.opinion -= 0.02 * self.storm * self.dt_days / 30
+        np.clip(self.opinion, 0, 1, out=self.opinion)
 
     def series_values(self) -> tuple[np.ndarray, ...]:
         """The key series this step, in the order of SERIES."""
@@ -380,6 +397,7 @@ class StormModel(mesa.Model):
                 "leader_elite_support": k.elite_support,
                 "regime_control": k.control,
                 "storm_peak": self.storm_peak,
+                "public_support": self.opinion,
             }
         )
 

@@ -66,6 +66,15 @@ PARAMS: dict[str, Param] = {
     # --- the leader -------------------------------------------------------
     "kremlin.elite_support": P(0.75, 0, 1, "share", "initial elite support for the leader", "guess"),
     "kremlin.control": P(0.85, 0, 1, "share", "initial regime control of the state apparatus", "guess"),
+    "kremlin.public_support": P(
+        0.8,
+        0,
+        1,
+        "share",
+        "initial public support for the leader (reported approval of about 80 % in 2022-2024, "
+        "with the caveats of polling under censorship)",
+        "history",
+    ),
     "kremlin.support_recovery_per_day": P(
         0.004, 0, 0.1, "per day", "rate at which elite support drifts back to its start", "guess"
     ),
