@@ -132,6 +132,8 @@ class Scenario:
             if not sep or not key:
                 raise UsageError(f"--set {item!r}: expected KEY=VALUE, e.g. wagner.speed_kmh=50")
             new.set_key(key.strip(), parse_value(text.strip()), where="--set")
+        if new.end <= new.start:
+            raise UsageError(f"--set: time.end {new.end} is not after time.start {new.start}")
         for name in interventions:
             if name not in INTERVENTIONS:
                 raise UsageError(
@@ -397,7 +399,8 @@ def load_scenario(source: str | Path | Scenario) -> Scenario:
     end = parse_time(tbl["end"], f"{path}: time.end")
     if end <= start:
         raise ScenarioError(f"{path}: time.end: {end} is not after time.start {start}")
-    params = {k: p.default for k, p in PARAMS.items()}
+    # Floats throughout, so a default and the same value written in a file hash alike.
+    params = {k: float(p.default) for k, p in PARAMS.items()}
     for k in PARAMS:
         node: Any = raw
         for part in k.split("."):

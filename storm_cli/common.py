@@ -71,7 +71,7 @@ def load_with_overrides(
 def seed_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--seed",
-        type=click.IntRange(min=0),
+        type=click.IntRange(min=0, max=2**64 - 1),  # the counter-based streams take 64-bit seeds
         default=0,
         show_default=True,
         help="Seed of the counter-based random numbers.",

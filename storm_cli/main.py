@@ -90,7 +90,7 @@ def show(
 @seed_option
 @click.option(
     "--replicate",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=2**63 - 1),  # replicate ids are int64 in the results
     default=0,
     show_default=True,
     help="Which replicate to tell (the same one as in any batch with this seed).",
