@@ -195,6 +195,10 @@ class StormModel(mesa.Model):
         for i, n in enumerate(names):
             new = defected[i] & ~self.factions[n].defected & self.alive
             self.factions[n].defected |= new
+            # A defection costs the leader support and control in proportion to its weight.
+            cost = np.where(new, 0.1 * self.factions[n].capability, 0.0)
+            self.kremlin.elite_support -= cost
+            self.kremlin.control -= cost
             self.log(new, n, "defects", f"{n} abandons the leader")
 
     def resolve_moscow(self, arrived: np.ndarray) -> None:
@@ -312,7 +316,11 @@ class StormModel(mesa.Model):
         # The crisis signal each faction weighs against its defection threshold:
         # a leader losing the elite, an open storm window, a public turning away.
         signal = np.clip(
-            0.5 * (1 - k.elite_support) + 0.1 * self.storm + 0.2 * np.maximum(0.6 - self.opinion, 0) - 0.2,
+            0.6 * (1 - k.elite_support)
+            + 0.15 * self.storm
+            + 0.3 * np.maximum(0.6 - self.opinion, 0)
+            + 0.2 * (1 - k.control)
+            - 0.2,
             0,
             1,
         )
