@@ -94,6 +94,8 @@ class StormModel(mesa.Model):
         self.west_pressure = np.zeros(R)
         # Public opinion is model-level state: the public's support for the leader.
         self.opinion = np.full(R, self.params["kremlin.public_support"])
+        self._frozen = np.zeros(R, dtype=bool)  # replicates whose figures are kept
+        self._final: dict[str, np.ndarray] = {}
         self.events: list[tuple[float, str, str, Any, np.ndarray]] = []
         self.event_hours: float | None = None  # a shock's own time while it fires
 
@@ -244,6 +246,7 @@ class StormModel(mesa.Model):
         for actor in self.actors:
             actor.step()
         self.update_world()
+        self.freeze_ended()
         self.step_index += 1
         if self.step_index >= self.clock.n_steps:
             self.close()
@@ -362,6 +365,7 @@ class StormModel(mesa.Model):
         self.hours = float(self.clock.total_hours) - self.dt_hours
         self.finish(weak, "regime_weakened")
         self.finish(self.alive.copy(), "regime_intact")
+        self.freeze_ended()
         self.hours = float(self.clock.total_hours)
         self.running = False
         self.datacollector.collect(self)
@@ -383,11 +387,44 @@ class StormModel(mesa.Model):
     def outcome_names(self) -> np.ndarray:
         return np.array(OUTCOMES, dtype=object)[self.outcome]
 
-    def results(self) -> pd.DataFrame:
-        """One row per replicate (the columns of :func:`sim.simulate`)."""
+    def _figures(self) -> dict[str, np.ndarray]:
+        """The per-replicate figures of :meth:`results`, from the current state."""
         w, k = self.wagner, self.kremlin
         gained = np.stack([self.factions[f].gained for f in ("fsb", "gru", "svr")])
-        top = np.where(gained.max(axis=0) > 0, gained.argmax(axis=0), 3)
+        return {
+            "mutiny_end": w.mutiny_end,
+            "closest_km_to_moscow": w.closest,
+            "mutiny_hours": w.mutiny_hours,
+            "leaks": self.leaks,
+            "top_leak_gainer": np.where(gained.max(axis=0) > 0, gained.argmax(axis=0), 3),
+            "leader_elite_support": k.elite_support,
+            "regime_control": k.control,
+            "storm_peak": self.storm_peak,
+            "public_support": self.opinion,
+        }
+
+    def freeze_ended(self) -> None:
+        """Keep the figures of replicates that have ended.
+
+        Ended replicates keep computing while the rest of the batch runs; without
+        this their figures would depend on when the batch stopped, i.e. on the
+        other replicates, and a replicate alone would differ from the same one
+        inside a batch (DESIGN.md, decision 2).
+        """
+        new = ~self.alive & ~self._frozen
+        if not new.any():
+            return
+        for key, values in self._figures().items():
+            self._final[key] = np.where(new, values, self._final.get(key, values))
+        self._frozen |= new
+
+    def results(self) -> pd.DataFrame:
+        """One row per replicate (the columns of :func:`sim.simulate`)."""
+        current = self._figures()
+        fig = {
+            key: np.where(self._frozen, self._final[key], values) if key in self._final else values
+            for key, values in current.items()
+        }
         end_time = np.datetime64(self.spec.start) + (self.end_hours * 3600).astype("timedelta64[s]")
         return pd.DataFrame(
             {
@@ -396,16 +433,18 @@ class StormModel(mesa.Model):
                 "end_time": end_time,
                 "end_hours": self.end_hours,
                 "mutiny_end": pd.Categorical(
-                    np.array(MUTINY_ENDS, dtype=object)[w.mutiny_end], categories=MUTINY_ENDS
+                    np.array(MUTINY_ENDS, dtype=object)[fig["mutiny_end"]], categories=MUTINY_ENDS
                 ),
-                "closest_km_to_moscow": w.closest,
-                "mutiny_hours": w.mutiny_hours,
-                "leaks": self.leaks,
-                "top_leak_gainer": np.array(["fsb", "gru", "svr", "none"], dtype=object)[top],
-                "leader_elite_support": k.elite_support,
-                "regime_control": k.control,
-                "storm_peak": self.storm_peak,
-                "public_support": self.opinion,
+                "closest_km_to_moscow": fig["closest_km_to_moscow"],
+                "mutiny_hours": fig["mutiny_hours"],
+                "leaks": fig["leaks"],
+                "top_leak_gainer": np.array(["fsb", "gru", "svr", "none"], dtype=object)[
+                    fig["top_leak_gainer"]
+                ],
+                "leader_elite_support": fig["leader_elite_support"],
+                "regime_control": fig["regime_control"],
+                "storm_peak": fig["storm_peak"],
+                "public_support": fig["public_support"],
             }
         )
 
