@@ -1,0 +1,188 @@
+"""Where chunks run: in process, in a local process pool, or on a Dask cluster.
+
+Every executor is a :class:`concurrent.futures.Executor`; :func:`run_tasks`
+keeps only a small window of chunks in flight, so a million-replicate batch
+never holds more than a few chunk results in memory at once.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import StormError, UsageError, choices_hint
+
+EXECUTORS = ("inline", "processes", "dask")
+
+
+def default_workers() -> int:
+    """The CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class InlineExecutor(cf.Executor):
+    """Runs each task at once, in this process (a window of one keeps it lazy)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+        future: cf.Future[Any] = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as err:  # KeyboardInterrupt must reach the caller, not the future
+            future.set_exception(err)
+        return future
+
+
+@dataclass
+class Pool:
+    """An open executor, how many tasks it runs at once, and how to close it."""
+
+    executor: cf.Executor
+    slots: int
+    description: str
+    close: Callable[[bool], None]
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C reaches the whole process group; only the parent should react
+    # (it stops the pool and says how to resume), not print a traceback per worker.
+    with contextlib.suppress(ValueError):  # only the main thread may set handlers
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def dask_setup(worker: Any) -> None:
+    """Dask preload hook, run in each LocalCluster worker: leave Ctrl-C to the parent."""
+    _ignore_sigint()
+
+
+def check_executor(executor: str, workers: int | None, scheduler: str | None) -> None:
+    """Raise UsageError for an unknown executor, a bad worker count or a stray scheduler."""
+    if executor not in EXECUTORS:
+        raise UsageError(f"--executor: unknown executor {executor!r}{choices_hint(executor, EXECUTORS)}")
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers: must be at least 1, got {workers}")
+    if scheduler is not None and executor != "dask":
+        raise UsageError(f"--scheduler: needs --executor dask (got --executor {executor})")
+
+
+def _open_processes(workers: int) -> Pool:
+    pool = cf.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),  # safe beside threads (Dask, the page)
+        initializer=_ignore_sigint,
+    )
+
+    def close(abort: bool) -> None:
+        if abort:
+            # Stop at once: kill the workers rather than wait for their chunks.
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                with contextlib.suppress(Exception):
+                    proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+    return Pool(pool, workers, f"local process pool, {workers} workers", close)
+
+
+def _open_dask(workers: int, scheduler: str | None) -> Pool:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as err:  # pragma: no cover - dask is a dependency
+        raise StormError(f"--executor dask: distributed is not installed ({err})") from None
+    cluster = None
+    try:
+        if scheduler is None:
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,  # no bokeh: no dashboard, and nothing off localhost
+                silence_logs=logging.ERROR,
+                preload=[__name__],  # runs dask_setup in each worker
+            )
+            client = Client(cluster)
+            where = f"Dask LocalCluster on 127.0.0.1, {workers} workers"
+        else:
+            client = Client(scheduler, timeout="10s")
+            where = f"Dask cluster at {scheduler}"
+    except (OSError, TimeoutError, ValueError) as err:
+        if cluster is not None:
+            cluster.close()
+        target = scheduler or "a local cluster"
+        raise StormError(f"--scheduler: cannot connect to {target}: {err}") from None
+    slots = sum(client.nthreads().values()) or workers
+
+    def close(abort: bool) -> None:
+        with contextlib.suppress(Exception):
+            client.close()
+        if cluster is not None:
+            with contextlib.suppress(Exception):
+                cluster.close()
+
+    return Pool(client.get_executor(pure=False), slots, where, close)
+
+
+@contextlib.contextmanager
+def open_pool(executor: str, workers: int | None = None, scheduler: str | None = None) -> Iterator[Pool]:
+    """Open the named executor; close it on exit (at once if an error is escaping)."""
+    check_executor(executor, workers, scheduler)
+    n = workers or default_workers()
+    if executor == "inline":
+        pool = Pool(InlineExecutor(), 1, "inline (this process)", lambda abort: None)
+    elif executor == "processes":
+        pool = _open_processes(n)
+    else:
+        pool = _open_dask(n, scheduler)
+    aborted = True
+    try:
+        yield pool
+        aborted = False
+    finally:
+        pool.close(aborted)
+
+
+def run_tasks(
+    pool: Pool,
+    fn: Callable[..., Any],
+    tasks: Iterable[tuple[Any, ...]],
+    on_done: Callable[[tuple[Any, ...], Any], None],
+    window: int | None = None,
+) -> None:
+    """Run ``fn(*task)`` for every task; call ``on_done(task, result)`` as each finishes.
+
+    At most ``window`` tasks (default: twice the pool's slots, one for inline)
+    are in flight. An exception from a task or from ``on_done`` cancels the
+    rest and propagates.
+    """
+    if window is None:
+        window = 1 if isinstance(pool.executor, InlineExecutor) else 2 * pool.slots
+    todo = iter(tasks)
+    pending: dict[cf.Future[Any], tuple[Any, ...]] = {}
+
+    def fill() -> None:
+        while len(pending) < window:
+            task = next(todo, None)
+            if task is None:
+                return
+            pending[pool.executor.submit(fn, *task)] = task
+
+    try:
+        fill()
+        while pending:
+            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                task = pending.pop(future)
+                on_done(task, future.result())
+            fill()
+    finally:
+        for future in pending:
+            future.cancel()

@@ -1,0 +1,179 @@
+"""Streaming quantiles of the key series, exact under any chunking.
+
+A batch never keeps its trajectories. Each chunk builds, step by step, a
+histogram of every series in :data:`sim.SERIES` over fixed bins (the bins
+depend on the scenario alone), and chunks merge by adding integer counts, so
+the merged histogram, and the quantiles read from it, are identical whatever
+the chunk size, the executor or the order in which chunks finish.
+
+Bins: each series' range [lo, hi] (:func:`ranges`) is cut into :data:`BINS`
+half-open bins [a, a + w), plus one more, [hi, hi + w), for the top value
+itself: ``elite_support``, ``control`` and ``west_pressure`` on [0, 1]
+(w = 0.001), ``distance_km`` on [0, wagner.start_km] (w about 1.07 km at the
+default 1070 km). Within a bin a quantile is interpolated linearly, so a
+quantile is good to one bin width (a point mass at a is reported in [a, a + w)).
+Values below the range (or NaN) and above hi + w are counted in an underflow
+and an overflow bin, reported in the ``below``/``above`` columns; a quantile
+that falls among them is clamped to the edge of the range.
+
+A replicate that has ended keeps the value it had at the end of the step in
+which it ended (its state is frozen there), so it keeps counting in every later
+step: each step's quantiles are over all replicates of the batch.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .clock import Clock
+from .model import SERIES
+from .scenario import Scenario
+
+if TYPE_CHECKING:
+    from .model import StormModel
+
+#: Regular bins per series (plus one underflow and one overflow bin).
+BINS = 1000
+QUANTILES = (0.05, 0.25, 0.50, 0.75, 0.95)
+QUANTILE_COLUMNS = ("q05", "q25", "q50", "q75", "q95")
+
+
+def ranges(spec: Scenario) -> dict[str, tuple[float, float]]:
+    """The fixed histogram range of each series, a function of the scenario alone."""
+    return {
+        "elite_support": (0.0, 1.0),
+        "control": (0.0, 1.0),
+        "distance_km": (0.0, float(spec.params["wagner.start_km"])),
+        "west_pressure": (0.0, 1.0),
+    }
+
+
+def step_end_hours(spec: Scenario) -> np.ndarray:
+    """Hours since the start at the end of each step (when observers see the state)."""
+    clock = Clock(spec)
+    return np.asarray(clock.hours + clock.dt, dtype=float)
+
+
+class SeriesHistogram:
+    """A model observer: per-step histogram counts of every series.
+
+    ``counts`` has shape (steps, len(SERIES), BINS + 3): bin 0 is the
+    underflow (below the range, or NaN), 1..BINS + 1 the regular bins of width
+    w = (hi - lo) / BINS starting at lo (the last one, [hi, hi + w), holds
+    the top of the range), BINS + 2 the overflow.
+    """
+
+    def __init__(self, spec: Scenario, replicates: int, bins: int = BINS) -> None:
+        rng = ranges(spec)
+        self.bins = int(bins)
+        self.width = self.bins + 3
+        self.n_steps = Clock(spec).n_steps
+        lo = np.array([rng[s][0] for s in SERIES])
+        self.scale = self.bins / (np.array([rng[s][1] for s in SERIES]) - lo)
+        self.shift = 1.0 - lo * self.scale  # x -> (x - lo) / w + 1, bin 1 starting at lo
+        self.offsets = (np.arange(len(SERIES), dtype=np.int32) * self.width)[:, None]
+        self.counts = np.zeros((self.n_steps, len(SERIES), self.width), dtype=np.uint32)
+        self.R = int(replicates)
+        self.buf = np.empty((len(SERIES), self.R))
+        self.idx = np.empty((len(SERIES), self.R), dtype=np.int32)
+        # Ended replicates are frozen: their bins are counted once in `dead`
+        # rather than copied forward replicate by replicate.
+        self.alive = np.ones(self.R, dtype=bool)
+        self.n_alive = self.R
+        self.dead = np.zeros(len(SERIES) * self.width, dtype=np.int64)
+        self.last = -1
+
+    def __call__(self, model: StormModel) -> None:
+        buf, idx = self.buf, self.idx
+        for i, values in enumerate(model.series_values()):
+            np.multiply(values, self.scale[i], out=buf[i])
+        buf += self.shift[:, None]
+        # Truncation sends everything below 1 (below the range) to bin 0; a NaN
+        # casts to the most negative integer (or 0) and is clipped there too.
+        with np.errstate(invalid="ignore"):
+            idx[...] = buf
+        np.clip(idx, 0, self.bins + 2, out=idx)
+        idx += self.offsets
+        size = self.dead.size
+        if self.n_alive == self.R:
+            flat = np.bincount(idx.ravel(), minlength=size)
+        elif 2 * self.n_alive <= self.R:
+            flat = np.bincount(idx[:, self.alive].ravel(), minlength=size) + self.dead
+        else:
+            flat = (
+                np.bincount(idx.ravel(), minlength=size)
+                - np.bincount(idx[:, ~self.alive].ravel(), minlength=size)
+                + self.dead
+            )
+        step = model.step_index
+        self.counts[step] = flat.reshape(len(SERIES), self.width)
+        self.last = step
+        n_alive = int(np.count_nonzero(model.alive))
+        if n_alive != self.n_alive:  # some ended in this step: freeze their bins
+            ended = self.alive & ~model.alive
+            self.dead += np.bincount(idx[:, ended].ravel(), minlength=size)
+            self.alive = model.alive.copy()
+            self.n_alive = n_alive
+
+    def finish(self) -> np.ndarray:
+        """The counts, with steps after the model stopped (all ended) filled in."""
+        if 0 <= self.last < self.n_steps - 1:
+            # Every replicate is frozen from here on: the histogram stays as it is.
+            self.counts[self.last + 1 :] = self.counts[self.last]
+        return self.counts
+
+
+def quantile_table(spec: Scenario, counts: np.ndarray, bins: int = BINS) -> pd.DataFrame:
+    """Quantiles per step and series from merged histogram ``counts``.
+
+    Columns: step, time (end of the step), hours, series, n, q05..q95, below,
+    above (replicates outside the series' range).
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    n_steps = counts.shape[0]
+    rng = ranges(spec)
+    lo = np.array([rng[s][0] for s in SERIES])[None, :]
+    hi = np.array([rng[s][1] for s in SERIES])[None, :]
+    width = (hi - lo) / bins
+    top = hi + width
+    n = counts.sum(axis=2)
+    cum = np.cumsum(counts, axis=2)
+    out: dict[str, np.ndarray] = {}
+    for q, col in zip(QUANTILES, QUANTILE_COLUMNS, strict=True):
+        target = q * n
+        j = np.argmax(cum >= target[..., None], axis=2)  # first bin reaching the rank
+        before = np.take_along_axis(cum, j[..., None], axis=2)[..., 0]
+        inside = np.take_along_axis(counts, j[..., None], axis=2)[..., 0]
+        before = before - inside
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(inside > 0, (target - before) / inside, 0.0)
+        value = lo + (j - 1 + frac) * width
+        value = np.where(j == 0, lo, np.where(j == bins + 2, top, value))
+        out[col] = value
+    hours = step_end_hours(spec)[:n_steps]
+    S = len(SERIES)
+    # Milliseconds: the unit Parquet keeps, so a table read back compares equal.
+    times = (np.datetime64(spec.start, "s") + (hours * 3600).round().astype("timedelta64[s]")).astype(
+        "datetime64[ms]"
+    )
+    frame = pd.DataFrame(
+        {
+            "step": np.repeat(np.arange(n_steps, dtype=np.int64), S),
+            "time": np.repeat(times, S),
+            "hours": np.repeat(hours, S),
+            "series": pd.Categorical(np.tile(np.array(SERIES, dtype=object), n_steps), categories=SERIES),
+            "n": n.ravel(),
+            **{col: out[col].ravel() for col in QUANTILE_COLUMNS},
+            "below": counts[:, :, 0].ravel(),
+            "above": counts[:, :, bins + 2].ravel(),
+        }
+    )
+    return frame
+
+
+def resolution(spec: Scenario, bins: int = BINS) -> dict[str, float]:
+    """The width of one bin of each series (the quantiles' resolution)."""
+    return {s: (hi - lo) / bins for s, (lo, hi) in ranges(spec).items()}
