@@ -1,0 +1,223 @@
+"""``compare``, ``sweep``, ``attribute`` and ``plot``: thin shells over sim.analysis and sim.plots."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import click
+
+from sim import analysis, plots
+from sim.analysis import report
+from sim.analysis.attribution import check_outcome
+from sim.analysis.sweep import ANALYSES, DESIGNS, parse_params
+
+from .common import OneLineUsageError, load_with_overrides, scenario_options, seed_option, wraps_errors
+
+_REPLICATE = click.IntRange(min=0, max=2**63 - 1)  # replicate ids are int64 in the results
+
+
+def _runs_option(default: int, help_: str) -> Callable[..., object]:
+    return click.option(
+        "--runs", type=click.IntRange(min=1, max=10**8), default=default, show_default=True, help=help_
+    )
+
+
+def _out_option(required: bool, help_: str) -> Callable[..., object]:
+    return click.option(
+        "--out", type=click.Path(file_okay=False), required=required, metavar="DIR", help=help_
+    )
+
+
+_overwrite = click.option("--overwrite", is_flag=True, help="Replace a result already in --out DIR.")
+
+
+def _progress(label: str) -> Callable[[int, int], None] | None:
+    """A one-line progress counter on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        click.echo(f"\r  {label} {done}/{total}", err=True, nl=False)
+        if end:
+            click.echo("", err=True)
+
+    return show
+
+
+def register(cli: click.Group) -> None:
+    @cli.command()
+    @click.argument("scenario")
+    @scenario_options
+    @_runs_option(1000, "Replicates of each variant (the same replicate ids in both).")
+    @seed_option
+    @_out_option(False, "Write manifest.json, outcomes_a/b.parquet, differences.csv, transitions.csv.")
+    @_overwrite
+    @click.option(
+        "--story",
+        "story_replicate",
+        type=_REPLICATE,
+        default=None,
+        metavar="I",
+        help="Also tell replicate I under both variants, the first parting point marked.",
+    )
+    @wraps_errors
+    def compare(
+        scenario: str,
+        sets: tuple[str, ...],
+        with_: tuple[str, ...],
+        without: tuple[str, ...],
+        intervene: tuple[str, ...],
+        runs: int,
+        seed: int,
+        out: str | None,
+        overwrite: bool,
+        story_replicate: int | None,
+    ) -> None:
+        """SCENARIO as written (A) against it changed by the options (B), on common random numbers.
+
+        Both variants run the same replicates with the same seed, so the
+        differences come with paired intervals.
+        """
+        spec_a = load_with_overrides(scenario)
+        spec_b = load_with_overrides(scenario, sets, with_, without, intervene)
+        if spec_a.hash == spec_b.hash:
+            raise OneLineUsageError(
+                f"compare: the changed scenario is identical to {spec_a.name} (hash {spec_a.hash}); "
+                "give a change with --with, --without, --set or --intervene"
+            )
+        result = analysis.compare(spec_a, spec_b, runs=runs, seed=seed)
+        click.echo(report.format_compare(result))
+        if out:
+            path = result.write(out, overwrite)
+            click.echo(
+                f"\nwrote {path}/ (manifest.json, outcomes_a.parquet, outcomes_b.parquet, "
+                "differences.csv, transitions.csv, figures.csv)"
+            )
+        if story_replicate is not None:
+            click.echo("")
+            click.echo(report.format_story_diff(analysis.story_diff(spec_a, spec_b, seed, story_replicate)))
+
+    @cli.command()
+    @click.argument("scenario")
+    @scenario_options
+    @click.option(
+        "--param",
+        "param_texts",
+        multiple=True,
+        metavar="KEY=LOW:HIGH",
+        help="A numeric scenario key and its range (repeat for more keys).",
+    )
+    @click.option(
+        "--design",
+        type=click.Choice(DESIGNS),
+        default=None,
+        help="Design: grid (POINTS levels per key), lhs, sobol.  [default: lhs]",
+    )
+    @click.option(
+        "--points",
+        type=click.IntRange(min=1, max=100_000),
+        default=16,
+        show_default=True,
+        help="Design points (grid: levels per key; --analyze sobol: base samples N; "
+        "--analyze morris: trajectories).",
+    )
+    @_runs_option(200, "Replicates per point (the same replicate ids at every point).")
+    @seed_option
+    @click.option(
+        "--analyze",
+        type=click.Choice(ANALYSES),
+        default=None,
+        help="Sensitivity indices with SALib: sobol (Saltelli design) or morris.",
+    )
+    @_out_option(True, "Write manifest.json, points.parquet/csv, noise.csv (and indices.csv).")
+    @_overwrite
+    @wraps_errors
+    def sweep(
+        scenario: str,
+        sets: tuple[str, ...],
+        with_: tuple[str, ...],
+        without: tuple[str, ...],
+        intervene: tuple[str, ...],
+        param_texts: tuple[str, ...],
+        design: str | None,
+        points: int,
+        runs: int,
+        seed: int,
+        analyze: str | None,
+        out: str,
+        overwrite: bool,
+    ) -> None:
+        """Outcome probabilities over a design of SCENARIO's parameters, on common random numbers."""
+        params = parse_params(param_texts)
+        if analyze and design:
+            raise OneLineUsageError(
+                f"--design {design}: --analyze {analyze} builds its own design "
+                f"({'Saltelli' if analyze == 'sobol' else 'Morris trajectories'}); drop --design"
+            )
+        spec = load_with_overrides(scenario, sets, with_, without, intervene)
+        from sim.analysis.summary import prepare_out
+
+        prepare_out(out, overwrite)  # refuse a bad --out before the runs, not after
+        result = analysis.sweep(
+            spec, params, design or "lhs", points, runs, seed, analyze, progress=_progress("point")
+        )
+        for note in result.notes:
+            click.echo(f"Note: {note}", err=True)
+        path = result.write(out, overwrite=True)
+        click.echo(report.format_sweep(result))
+        click.echo(f"\nwrote {path}/")
+
+    @cli.command()
+    @click.argument("scenario")
+    @scenario_options
+    @click.option(
+        "--outcome", required=True, metavar="NAME", help="The outcome whose probability to attribute."
+    )
+    @_runs_option(1000, "Replicates of each on/off variant (the same replicate ids in all).")
+    @seed_option
+    @_out_option(False, "Write manifest.json, shapley.csv and variants.csv.")
+    @_overwrite
+    @wraps_errors
+    def attribute(
+        scenario: str,
+        sets: tuple[str, ...],
+        with_: tuple[str, ...],
+        without: tuple[str, ...],
+        intervene: tuple[str, ...],
+        outcome: str,
+        runs: int,
+        seed: int,
+        out: str | None,
+        overwrite: bool,
+    ) -> None:
+        """Exact Shapley values: how much each hypothesis on in SCENARIO adds to P(outcome)."""
+        check_outcome(outcome)
+        spec = load_with_overrides(scenario, sets, with_, without, intervene)
+        if out:
+            from sim.analysis.summary import prepare_out
+
+            prepare_out(out, overwrite)
+        result = analysis.attribute(spec, outcome, runs, seed, progress=_progress("variant"))
+        click.echo(report.format_attribution(result))
+        if out:
+            path = result.write(out, overwrite=True)
+            click.echo(f"\nwrote {path}/ (manifest.json, shapley.csv, variants.csv)")
+
+    @cli.command()
+    @click.argument("directory", metavar="DIR")
+    @click.option(
+        "--out",
+        "figdir",
+        required=True,
+        type=click.Path(),
+        metavar="FIGDIR",
+        help="Directory for the figures (PNG and SVG).",
+    )
+    @wraps_errors
+    def plot(directory: str, figdir: str) -> None:
+        """Figures (PNG and SVG) of a batch, compare, sweep or attribute result DIR."""
+        written = plots.render(directory, figdir)
+        for path in written:
+            click.echo(f"wrote {path}")
