@@ -358,7 +358,8 @@ def run_batch(
             if progress:
                 progress(replicates_done, runs)
 
-        todo = [(spec, int(seed), first, count) for first, count in plan if (first, count) not in done]
+        have = set(done)
+        todo = [(spec, int(seed), first, count) for first, count in plan if (first, count) not in have]
         try:
             if todo:
                 with open_pool(executor, workers, scheduler) as pool:
@@ -424,12 +425,15 @@ def summary_table(counts: np.ndarray) -> pd.DataFrame:
     counts = np.asarray(counts, dtype=np.int64)
     n = int(counts.sum())
     low, high = wilson(counts, n)
+    p = counts / n
+    # wilson() leaves rounding noise (about 1e-18) at k = 0 or k = n; keep p inside its interval.
+    low, high = np.minimum(low, p), np.maximum(high, p)
     return pd.DataFrame(
         {
             "outcome": list(OUTCOMES),
             "count": counts,
             "runs": n,
-            "probability": counts / n,
+            "probability": p,
             "ci_low": low,
             "ci_high": high,
         }

@@ -84,6 +84,8 @@ class SeriesHistogram:
         self.alive = np.ones(self.R, dtype=bool)
         self.n_alive = self.R
         self.dead = np.zeros(len(SERIES) * self.width, dtype=np.int64)
+        self.alive_cols = np.arange(self.R)
+        self.dead_cells = np.zeros(0, dtype=np.intp)
         self.last = -1
 
     def __call__(self, model: StormModel) -> None:
@@ -100,23 +102,24 @@ class SeriesHistogram:
         size = self.dead.size
         if self.n_alive == self.R:
             flat = np.bincount(idx.ravel(), minlength=size)
-        elif 2 * self.n_alive <= self.R:
-            flat = np.bincount(idx[:, self.alive].ravel(), minlength=size) + self.dead
+        elif 2 * self.n_alive >= self.R:
+            # Few ended: send their cells to a trash bin past the end, count all.
+            np.put(idx, self.dead_cells, size)
+            flat = np.bincount(idx.ravel(), minlength=size + 1)[:size] + self.dead
         else:
-            flat = (
-                np.bincount(idx.ravel(), minlength=size)
-                - np.bincount(idx[:, ~self.alive].ravel(), minlength=size)
-                + self.dead
-            )
+            flat = np.bincount(np.take(idx, self.alive_cols, axis=1).ravel(), minlength=size) + self.dead
         step = model.step_index
         self.counts[step] = flat.reshape(len(SERIES), self.width)
         self.last = step
         n_alive = int(np.count_nonzero(model.alive))
         if n_alive != self.n_alive:  # some ended in this step: freeze their bins
-            ended = self.alive & ~model.alive
-            self.dead += np.bincount(idx[:, ended].ravel(), minlength=size)
+            ended = np.flatnonzero(self.alive & ~model.alive)
+            self.dead += np.bincount(np.take(idx, ended, axis=1).ravel(), minlength=size)
             self.alive = model.alive.copy()
             self.n_alive = n_alive
+            self.alive_cols = np.flatnonzero(self.alive)
+            dead_cols = np.flatnonzero(~self.alive)
+            self.dead_cells = (np.arange(len(SERIES))[:, None] * self.R + dead_cols).ravel()
 
     def finish(self) -> np.ndarray:
         """The counts, with steps after the model stopped (all ended) filled in."""
