@@ -232,4 +232,8 @@ def test_plot_bad_directories_are_one_line_errors(tmp_path: Path, capsys) -> Non
     (tmp_path / "bad" / "manifest.json").write_text("{not json", encoding="utf-8")
     code, _, err = run_cli(["plot", str(tmp_path / "bad"), "--out", str(tmp_path / "f")], capsys)
     assert code == 1 and "cannot read" in err
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "manifest.json").write_text('{"kind": "batch", "complete": false}', encoding="utf-8")
+    code, _, err = run_cli(["plot", str(tmp_path / "half"), "--out", str(tmp_path / "f")], capsys)
+    assert code == 1 and "not finished" in err
     assert not (tmp_path / "f").exists()

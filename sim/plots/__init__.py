@@ -58,6 +58,8 @@ def figures(directory: str | Path) -> dict[str, Figure]:
     kind = manifest["kind"]
     if kind not in KINDS:
         raise StormError(f"{d}: cannot plot a {kind!r} result; kinds with figures: {', '.join(KINDS)}")
+    if kind == "batch" and manifest.get("complete") is False:
+        raise StormError(f"{d}: the batch is not finished (complete: false); run it again to resume")
     out: dict[str, Figure] = {}
     with _style():
         makers: list[tuple[str, Callable[[], Figure | None]]] = []

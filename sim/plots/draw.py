@@ -126,6 +126,12 @@ def fan_chart(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
         ax.fill_between(t, d["q25"], d["q75"], color="C0", alpha=0.38, linewidth=0, label="25-75 %")
         ax.plot(t, d["q50"], color="C0", linewidth=1.6, label="median")
         title, unit = SERIES_LABELS.get(name, (name, ""))
+        # A series that barely moves would fill the panel with binning noise: keep a minimum span.
+        lo, hi = float(d["q05"].min()), float(d["q95"].max())
+        min_span = 50.0 if unit == "km" else 0.1
+        if hi - lo < min_span:
+            mid = (hi + lo) / 2
+            ax.set_ylim(mid - min_span / 2, mid + min_span / 2)
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(unit)
         ax.grid(alpha=0.3)
