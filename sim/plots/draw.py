@@ -42,10 +42,12 @@ def new_figure(width: float = 10, height: float = 6) -> Figure:
     return Figure(figsize=(width, height), dpi=100)
 
 
-def label(fig: Figure, manifest: dict[str, Any], title: str) -> Figure:
+def label(fig: Figure, manifest: dict[str, Any], title: str, left: float | None = None) -> Figure:
     """Banner on top, the figure's own title below it, hypotheses and provenance in a footer."""
     fig.suptitle(f"{BANNER}\n{title}", fontsize=12, fontweight="bold", color="#8b0000", y=0.985)
     lines = sm.hypothesis_lines(manifest)
+    if manifest.get("changes"):
+        lines.append("B changes: " + "; ".join(manifest["changes"]))
     seed, runs = manifest.get("seed"), manifest.get("runs")
     per = {"sweep": " per point", "compare": " per variant", "attribute": " per on/off variant"}
     lines.append(
@@ -55,7 +57,7 @@ def label(fig: Figure, manifest: dict[str, Any], title: str) -> Figure:
     wrapped = [w for line in lines for w in textwrap.wrap(line, 150)]
     fig.text(0.01, 0.01, "\n".join(wrapped), fontsize=7.5, va="bottom", ha="left", color="#333333")
     bottom = 0.06 + 0.022 * len(wrapped)
-    fig.subplots_adjust(top=0.86, bottom=bottom + 0.06)
+    fig.subplots_adjust(top=0.86, bottom=bottom + 0.06, **({"left": left} if left is not None else {}))
     return fig
 
 
@@ -229,7 +231,7 @@ def differences(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
     ax.grid(axis="x", alpha=0.3)
     ax.legend(frameon=False, fontsize=8, loc="best")
     changes = "; ".join(manifest.get("changes", []))
-    return label(fig, manifest, textwrap.shorten(f"Changed: {changes}", 110))
+    return label(fig, manifest, textwrap.shorten(f"Changed: {changes}", 110), left=0.24)
 
 
 def transitions(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
@@ -364,4 +366,5 @@ def shapley(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
         manifest,
         f"Exact Shapley attribution of P({manifest.get('outcome')}): "
         f"all on {100 * on:.1f} %, all off {100 * off:.1f} %",
+        left=0.24,
     )
