@@ -49,7 +49,7 @@ def Page() -> None:
 
     # One replicate for Mesa's controls; a new one whenever the world, seed or replicate changes.
     key = (spec.hash, s.seed, s.replicate)
-    fresh = solara.use_memo(lambda: state.StepModel(spec, s.replicate, s.seed), [key])
+    fresh = solara.use_memo(lambda: state.step_model(spec, s.replicate, s.seed), [key])
     model = solara.use_reactive(fresh)
 
     solara.Title("Perfect Storm — classroom page")
@@ -64,7 +64,7 @@ def Page() -> None:
         SolaraViz(
             model,
             components=[],
-            model_params={"spec": spec, "replicate": s.replicate, "seed": s.seed},
+            model_params={},  # the model's class carries its arguments (state.step_model)
             name=TITLE,
             play_interval=250,
         ).key(f"viz-{spec.hash}-{s.seed}-{s.replicate}")
@@ -85,7 +85,15 @@ def Page() -> None:
 
 @solara.component
 def WorldSidebar(settings: solara.Reactive[state.Settings], spec: sim.Scenario) -> None:
-    _WorldSidebarCards(settings, spec)  # one level deeper than SolaraViz's own sidebar cards
+    # Solara orders sidebar cards by 2**depth of the component declaring them; SolaraViz
+    # declares its cards two levels below Page, so ours go three levels below, after Mesa's
+    # (a tie would be broken by mount order, which changes when SolaraViz remounts).
+    _Deeper(settings, spec)
+
+
+@solara.component
+def _Deeper(settings: solara.Reactive[state.Settings], spec: sim.Scenario) -> None:
+    _WorldSidebarCards(settings, spec)
 
 
 @solara.component

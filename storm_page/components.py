@@ -418,7 +418,7 @@ def ReplicateState(model: state.StepModel) -> None:
                 "span",
                 f"step {st['step']} of {st['steps']} · {st['time']}",
                 testid="replicate-time",
-                attrs={"data-step": str(st["step"])},
+                attrs={"data-step": str(st["step"]), "data-hash": model.spec.hash},
             )
             H("span", f"column's distance to Moscow: {st['distance_km']:.0f} km", testid="replicate-distance")
             H("span", f"outcome: {st['outcome']}", testid="replicate-outcome")

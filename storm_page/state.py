@@ -357,6 +357,21 @@ class StepModel(sim.StormModel):
         super().__init__(spec, replicates=1, rng=seed, first_replicate=replicate, record_series=True)
 
 
+def step_model(spec: sim.Scenario, replicate: int, seed: int) -> StepModel:
+    """A StepModel whose class rebuilds the same replicate when called with no arguments.
+
+    Mesa's reset calls ``type(model)(**params)``; binding the arguments into the
+    class keeps reset correct even when Mesa's copy of the params is empty (as it
+    is after SolaraViz remounts under a new key in mesa 3.5.1).
+    """
+
+    class StormReplicate(StepModel):
+        def __init__(self) -> None:
+            super().__init__(spec, replicate, seed)
+
+    return StormReplicate()
+
+
 def replicate_status(model: sim.StormModel) -> dict[str, Any]:
     """Where one stepped replicate stands: step, clock, distance, outcome, events so far."""
     from datetime import timedelta
