@@ -376,7 +376,7 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     if parent is None:
         return raw
     parent_path = (path.parent / parent) if not Path(parent).is_absolute() else Path(parent)
-    if not parent_path.exists():
+    if not parent_path.is_file():  # missing, or a directory
         raise ScenarioError(f"{path}: extends: no such scenario file {str(parent_path)!r}")
     inherited = _load_raw(parent_path, (*chain, real))
     inherited.pop("description", None)  # a description speaks for its own file only

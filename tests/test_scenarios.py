@@ -146,6 +146,10 @@ def test_extends_a_missing_file(tmp_path: Path) -> None:
     child = write(tmp_path / "child.toml", 'extends = "nowhere.toml"\ntitle = "c"\n')
     with pytest.raises(ScenarioError, match=r"child\.toml.*extends.*nowhere\.toml"):
         sim.load_scenario(child)
+    (tmp_path / "folder").mkdir()
+    child = write(tmp_path / "child2.toml", 'extends = "folder"\ntitle = "c"\n')
+    with pytest.raises(ScenarioError, match=r"child2\.toml.*extends.*folder"):
+        sim.load_scenario(child)
 
 
 def test_hash_follows_parameters_not_text(tmp_path: Path) -> None:
@@ -282,6 +286,17 @@ def test_set_time_moves_the_clock() -> None:
             "not after time.start",
         ),
         ("title = 3\n", "title: expected a string"),
+        ('title = "x"\nwagner = 5\n', "wagner: expected a table"),
+        ('title = "x"\nhypotheses = [1, 2]\n', "hypotheses: expected a table"),
+        ('title = "x"\n[hypotheses]\nhidden_patrons = 3\n', "expected true, false or a table"),
+        ('title = "x"\nshocks = {a = 1}\n', "expected an array of tables"),
+        (
+            'title = "x"\n[[shocks]]\ntype = "mutiny"\nat = 2023-01-01T00:00:00\nfine_hours = 1\n',
+            r"shocks\[0\]\.fine_hours: 1 is out of range",
+        ),
+        ('title = "x"\n[time]\nstart = "yesterday"\n', r"time\.start: expected a date-time"),
+        ('title = "x"\n[time]\nstep_hours = 0\n', r"time\.step_hours: 0 is out of range"),
+        ('title = "x"\nextends = 5\n', "extends: expected a string"),
     ],
 )
 def test_bad_file_is_a_scenario_error_naming_the_file(tmp_path: Path, text: str, match: str) -> None:
@@ -290,3 +305,10 @@ def test_bad_file_is_a_scenario_error_naming_the_file(tmp_path: Path, text: str,
         sim.load_scenario(path)
     assert str(path) in str(err.value)
     assert "\n" not in str(err.value).strip()
+
+
+def test_undecodable_file_is_a_scenario_error(tmp_path: Path) -> None:
+    path = tmp_path / "binary.toml"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ScenarioError, match="cannot read"):
+        sim.load_scenario(path)
