@@ -16,9 +16,11 @@ disk, is a :class:`BatchError` (exit 1), and the chunks already saved stay valid
 
 from __future__ import annotations
 
+import concurrent.futures.process
 import contextlib
 import json
 import os
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -57,6 +59,14 @@ Progress = Callable[[int, int], None]
 
 class BatchError(StormError):
     """The output directory cannot be created, written or read (exit status 1)."""
+
+
+class _WriteFailed(Exception):
+    """A chunk could not be written (kept apart from OSErrors raised inside a task)."""
+
+    def __init__(self, err: OSError) -> None:
+        super().__init__(str(err))
+        self.err = err
 
 
 class BatchInterrupted(KeyboardInterrupt):
@@ -181,9 +191,13 @@ def _chunk_ok(chunks: Path, first: int, count: int) -> bool:
         return False
 
 
-def _load_counts(chunks: Path, first: int, count: int) -> np.ndarray:
-    with np.load(chunks / f"{chunk_stem(first, count)}.npz") as data:
-        return np.asarray(data["counts"])
+def _load_counts(chunks: Path, first: int, count: int) -> np.ndarray | None:
+    """A saved chunk's histogram, or None if the file is unreadable."""
+    try:
+        with np.load(chunks / f"{chunk_stem(first, count)}.npz") as data:
+            return np.asarray(data["counts"])
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
 
 
 def _manifest(
@@ -337,12 +351,14 @@ def run_batch(
             write_json(out / MANIFEST, manifest)
         except OSError as err:
             raise _os_error(out, err, 0, len(plan)) from None
-        done = [c for c in plan if _chunk_ok(chunks, *c)]
-        saved = len(done)
+        done: list[tuple[int, int]] = []
         hist: np.ndarray | None = None
-        for c in done:
-            counts = _load_counts(chunks, *c)
-            hist = counts.astype(np.int64) if hist is None else hist + counts
+        for c in plan:
+            counts = _load_counts(chunks, *c) if _chunk_ok(chunks, *c) else None
+            if counts is not None:  # else (missing or damaged) it is computed again
+                done.append(c)
+                hist = counts.astype(np.int64) if hist is None else hist + counts
+        saved = len(done)
         replicates_done = sum(c for _, c in done)
         if progress:
             progress(replicates_done, runs)
@@ -351,7 +367,10 @@ def run_batch(
             nonlocal hist, saved, replicates_done
             _, _, first, count = task
             df, counts = result
-            write_chunk(chunks, first, count, df, counts, manifest)
+            try:
+                write_chunk(chunks, first, count, df, counts, manifest)
+            except OSError as err:
+                raise _WriteFailed(err) from err
             hist = counts.astype(np.int64) if hist is None else hist + counts
             saved += 1
             replicates_done += count
@@ -367,8 +386,15 @@ def run_batch(
             if hist is None:  # pragma: no cover - runs >= 1 gives at least one chunk
                 raise BatchError(f"--out {out}: no chunk was computed")
             result = _assemble(out, spec, manifest, plan, hist)
-        except OSError as err:
+        except _WriteFailed as failed:
+            raise _os_error(out, failed.err, saved, len(plan)) from None
+        except OSError as err:  # assembling the final files
             raise _os_error(out, err, saved, len(plan)) from None
+        except concurrent.futures.process.BrokenProcessPool:
+            raise BatchError(
+                f"a worker process died (out of memory?); {saved} of {len(plan)} chunks are saved in "
+                f"{out}: run the same command again to resume, perhaps with a smaller --chunk"
+            ) from None
         except KeyboardInterrupt:
             # Count on disk: the interrupt may land between a write and the tally.
             saved = sum(_chunk_ok(chunks, *c) for c in plan)

@@ -189,6 +189,11 @@ def test_deleted_or_half_written_chunk_is_recomputed(
     res = run_batch(spec, RUNS, SEED, tmp_path, chunk=100, progress=lambda d, t: seen.append(d))
     assert seen == [100, 200, 300]
     assert_same(res, reference)
+    (chunks / "chunk-000000000-000000100.npz").write_bytes(b"damaged")  # a bad disk, say
+    seen.clear()
+    res = run_batch(spec, RUNS, SEED, tmp_path, chunk=100, progress=lambda d, t: seen.append(d))
+    assert seen == [200, 300]
+    assert_same(res, reference)
 
 
 def test_resume_after_kill_9(spec: sim.Scenario, tmp_path: Path) -> None:
