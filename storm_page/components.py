@@ -7,12 +7,10 @@ they show come from :mod:`storm_page.state`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import solara
 import solara.lab
-from matplotlib.figure import Figure
 from mesa.visualization.utils import update_counter
 from solara.alias import rv as v
 
@@ -436,35 +434,82 @@ def ReplicateState(model: state.StepModel) -> None:
                 H("div", f"{e['time']} · {e['actor']} · {e['event']}: {e['detail']}", cls="story-event")
 
 
+SERIES_STYLE = (
+    ("distance_km", "#ef6c00", "column's distance to Moscow (km)"),
+    ("elite_support", "#1565c0", "elite support"),
+    ("control", "#546e7a", "regime control"),
+    ("west_pressure", "#2e7d32", "Western pressure"),
+)
+
+
 @solara.component
 def SeriesPlot(model: state.StepModel, step: int) -> None:
-    """Distance to Moscow and the regime's key series so far (sim.SERIES)."""
+    """Distance to Moscow and the regime's key series so far (sim.SERIES), as inline SVG.
 
-    def draw() -> Figure:
-        fig = Figure(figsize=(9, 2.6), layout="constrained")
-        left, right = fig.subplots(1, 2)
-        n = len(model.series["distance_km"])
-        ends = model.clock.hours[:n] + model.clock.dt[:n]
-        x = [model.spec.start + timedelta(hours=float(h)) for h in ends]
-        if n:
-            left.plot(x, [a[0] for a in model.series["distance_km"]], color="#ef6c00")
-            for name, colour in (
-                ("elite_support", "#1565c0"),
-                ("control", "#546e7a"),
-                ("west_pressure", "#2e7d32"),
-            ):
-                right.plot(x, [a[0] for a in model.series[name]], label=name, color=colour)
-            right.legend(fontsize=7, loc="lower left")
-        left.set_title("column's distance to Moscow (km)", fontsize=9)
-        right.set_title("elite support, control, Western pressure (0–1)", fontsize=9)
-        right.set_ylim(0, 1.05)
-        first = model.spec.start
-        last = max(x[-1], first + timedelta(hours=1)) if x else first + timedelta(hours=1)
-        for ax in (left, right):
-            ax.tick_params(labelsize=7)
-            ax.set_xlim(first, last)
-        fig.suptitle(sim.BANNER, fontsize=8, color="#b71c1c")
-        return fig
-
-    fig = solara.use_memo(draw, [id(model), step])
-    solara.FigureMatplotlib(fig, format="png", dependencies=[id(model), step], dpi=80)
+    SVG instead of a matplotlib image: a redraw costs microseconds, so neither a change
+    of world nor Mesa's play loop waits for a figure to render.
+    """
+    lines = state.series_polylines(model, width=420.0, height=110.0)
+    with H(
+        "div",
+        testid="series",
+        attrs={"data-points": str(lines["n"])},
+        style="display:flex;gap:16px;flex-wrap:wrap",
+    ):
+        for panel, names, top in (
+            (0, ("distance_km",), f"{lines['km_max']:.0f} km"),
+            (1, ("elite_support", "control", "west_pressure"), "1.0"),
+        ):
+            with H("div", style="flex:1 1 420px;max-width:520px"):
+                with H("div", style=SMALL):
+                    for name, colour, label in SERIES_STYLE:
+                        if name in names:
+                            H("span", f"■ {label}  ", style=f"color:{colour}")
+                with H(
+                    "svg",
+                    attrs={
+                        "viewBox": "0 0 440 130",
+                        "width": "100%",
+                        "height": "130",
+                        "data-testid": f"series-panel-{panel}",
+                    },
+                ):
+                    H(
+                        "rect",
+                        "",
+                        attrs={
+                            "x": "30",
+                            "y": "5",
+                            "width": "420",
+                            "height": "110",
+                            "fill": "#fafafa",
+                            "stroke": "#bbb",
+                        },
+                    )
+                    H("text", top, attrs={"x": "0", "y": "14", "font-size": "9", "fill": "#555"})
+                    H("text", "0", attrs={"x": "20", "y": "115", "font-size": "9", "fill": "#555"})
+                    H("text", lines["start"], attrs={"x": "30", "y": "127", "font-size": "9", "fill": "#555"})
+                    H(
+                        "text",
+                        lines["end"],
+                        attrs={
+                            "x": "450",
+                            "y": "127",
+                            "font-size": "9",
+                            "fill": "#555",
+                            "text-anchor": "end",
+                        },
+                    )
+                    for name, colour, _label in SERIES_STYLE:
+                        if name in names and lines["points"][name]:
+                            H(
+                                "polyline",
+                                "",
+                                attrs={
+                                    "points": lines["points"][name],
+                                    "fill": "none",
+                                    "stroke": colour,
+                                    "stroke-width": "2",
+                                    "transform": "translate(30,5)",
+                                },
+                            )

@@ -388,3 +388,29 @@ def replicate_status(model: sim.StormModel) -> dict[str, Any]:
         "outcome": outcome,
         "events": model.events_for(0),
     }
+
+
+def series_polylines(model: sim.StormModel, width: float, height: float) -> dict[str, Any]:
+    """SVG ``points`` for each of sim.SERIES so far, on the whole scenario's time axis.
+
+    Distance is scaled to the column's starting distance, the other series to 0..1.
+    """
+    n = len(model.series["distance_km"])
+    total = float(model.clock.total_hours)
+    ends = model.clock.hours[:n] + model.clock.dt[:n]
+    xs = ends / total * width
+    km_max = float(model.params["wagner.start_km"])
+    points = {}
+    for name in sim.SERIES:
+        ys = np.array([a[0] for a in model.series[name]], dtype=float)
+        top = km_max if name == "distance_km" else 1.0
+        ys = height * (1 - np.clip(ys / top, 0, 1))
+        points[name] = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
+    fmt = "%d %b %H:%M" if total <= 24 * 10 else "%d %b %Y"
+    return {
+        "n": n,
+        "points": points,
+        "km_max": km_max,
+        "start": model.spec.start.strftime(fmt),
+        "end": model.spec.end.strftime(fmt),
+    }

@@ -1,0 +1,109 @@
+"""How fast the classroom page redraws the distribution after a switch (target: under 1 s).
+
+Measured at Solara's render level: the time from setting the hidden_patrons
+switch's v_model to the distribution component holding the new numbers, for
+1,000 replicates of mutiny_2023, with the ensemble cache cleared first (the
+worst case). The reference in the same run is the raw ``sim.simulate`` time
+for the same scenario. Run: ``.venv/bin/python benchmarks/bench_page.py``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import ipyvue  # noqa: E402
+import ipyvuetify as vw  # noqa: E402
+import solara  # noqa: E402
+
+import sim  # noqa: E402
+from storm_page import app, state  # noqa: E402
+
+REPEATS = 7
+TARGET_S = 1.0
+
+
+def _martial_law(rc) -> int:
+    rows = [
+        w
+        for w in _walk(rc)
+        if isinstance(w, ipyvue.Html) and (w.attributes or {}).get("data-testid") == "dist-row-martial_law"
+    ]
+    return int(rows[0].attributes["data-count"])
+
+
+def _walk(rc):
+    seen, stack = set(), [rc.container]
+    while stack:
+        w = stack.pop()
+        if id(w) in seen:
+            continue
+        seen.add(id(w))
+        yield w
+        for c in getattr(w, "children", None) or []:
+            if not isinstance(c, str):
+                stack.append(c)
+        for slot in getattr(w, "v_slots", None) or []:
+            ch = slot.get("children")
+            stack.extend(ch if isinstance(ch, list) else [ch] if ch is not None else [])
+
+
+def bench(scenario: str) -> tuple[list[float], list[float], list[float]]:
+    written = state.load_written(scenario)
+    start = "hidden_patrons" in written.hypotheses_on  # flip it: on for the mutiny, off for the storm
+    flipped = state.build_spec(
+        state.Settings.as_written(scenario).with_hypothesis("hidden_patrons", not start)
+    )
+    raw = []
+    for _ in range(REPEATS):
+        t = time.perf_counter()
+        sim.simulate(flipped, runs=1000, seed=0)
+        raw.append(time.perf_counter() - t)
+
+    import os
+
+    os.environ[app.ENV_SCENARIO] = scenario
+    box, rc = solara.render(app.Layout(children=[app.Page()]), handle_error=False)
+    switch = rc.find(vw.Switch, label="hidden_patrons").widget
+    cold, warm = [], []
+    try:
+        for _ in range(REPEATS):
+            state._ENSEMBLES.clear()
+            state.ensemble(written, 0, 1000)  # the page's current view stays cached, as it would be
+            before = _martial_law(rc)
+            t = time.perf_counter()
+            switch.v_model = not start
+            after = _martial_law(rc)
+            cold.append(time.perf_counter() - t)
+            assert after != before, "the distribution did not change"
+            switch.v_model = start
+            t = time.perf_counter()
+            switch.v_model = not start
+            _martial_law(rc)
+            warm.append(time.perf_counter() - t)
+            switch.v_model = start
+            time.sleep(1.5)  # let the counterfactual thread finish before the next round
+    finally:
+        rc.close()
+    return raw, cold, warm
+
+
+def main() -> None:
+    print(sim.BANNER)
+    print(f"switch → redrawn distribution, 1,000 replicates, median of {REPEATS} (target < {TARGET_S:.1f} s)")
+    for scenario in ("mutiny_2023", "perfect_storm"):
+        raw, cold, warm = bench(scenario)
+        med = statistics.median
+        verdict = "OK" if med(cold) < TARGET_S else "OVER TARGET"
+        print(
+            f"  {scenario:<14} page redraw (uncached) {med(cold):.3f} s   page redraw (cached) {med(warm):.3f} s"
+            f"   reference sim.simulate {med(raw):.3f} s   overhead {med(cold) - med(raw):+.3f} s   {verdict}"
+        )
+
+
+if __name__ == "__main__":
+    main()
