@@ -8,11 +8,9 @@ frame is exactly what a fresh call would return.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 import sim
 from sim import catalog
@@ -31,12 +29,6 @@ def simulate_cached(spec: sim.Scenario, runs: int, seed: int, first: int = 0) ->
     if key not in _CACHE:
         _CACHE[key] = sim.simulate(spec, runs=runs, seed=seed, first=first)
     return _CACHE[key].copy()
-
-
-@pytest.fixture(scope="session")
-def simulate() -> Callable[..., pd.DataFrame]:
-    """The memoised ``sim.simulate`` (see :func:`simulate_cached`)."""
-    return simulate_cached
 
 
 def load(name: str) -> sim.Scenario:
