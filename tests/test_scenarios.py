@@ -312,3 +312,16 @@ def test_undecodable_file_is_a_scenario_error(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(ScenarioError, match="cannot read"):
         sim.load_scenario(path)
+
+
+def test_every_model_parameter_says_where_its_default_comes_from() -> None:
+    from sim.scenario import TIME_PARAMS
+    from sim.shocks import SHOCK_TYPES
+
+    declared = {**PARAMS, **{f"time.{k}": p for k, p in TIME_PARAMS.items()}}
+    for kind in SHOCK_TYPES.values():
+        declared |= {f"shocks.{kind.name}.{k}": p for k, p in kind.fields.items()}
+    for key, p in declared.items():
+        assert p.low <= p.default <= p.high, key
+        assert p.unit.strip() and p.meaning.strip(), key
+        assert p.source.startswith(("history", "base rate", "guess")), (key, p.source)
