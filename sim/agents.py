@@ -48,6 +48,7 @@ class Kremlin(Actor):
         self.expected_resistance = np.full(R, np.nan)
         self.escalation = 0
         self.mediation_sought = np.zeros(R, dtype=bool)
+        self.mediation_offset = np.zeros(R)  # hours into this step it was sought
 
     def step(self) -> None:
         self.recover_support()
@@ -68,11 +69,15 @@ class Kremlin(Actor):
         waiting = w.marching & ~self.mediation_sought
         if not waiting.any():
             return
-        threat = w.progress**2
+        # The threat as it stands mid-step (using the column's last speed).
+        mid_km = np.maximum(w.distance - 0.5 * w.speed * m.dt_hours, 0)
+        threat = (1 - mid_km / self.p("wagner.start_km")) ** 2
         rate = self.p("kremlin.mediation_base_per_h") + self.p("kremlin.mediation_threat_per_h") * threat
-        sought = waiting & m.hazard(rate, "kremlin.mediation")
+        happens, offset = m.hazard_at(rate, "kremlin.mediation")
+        sought = waiting & happens
         self.mediation_sought |= sought
-        m.log(sought, self.name, "seeks mediation", "the leader asks Minsk to talk to Prigozhin")
+        self.mediation_offset = np.where(sought, offset, 0.0)
+        m.log(sought, self.name, "seeks mediation", "the leader asks Minsk to talk to Prigozhin", offset)
 
     def form_war_estimate(self) -> None:
         """At the invasion: the leader's estimate of Ukrainian resistance."""
@@ -165,7 +170,7 @@ class Opposition(Faction):
         # opposition is strong, lowered where the leader still holds control.
         weakness = 1 - 0.5 * (m.kremlin.elite_support + m.kremlin.control)
         p = self.p("storm.coup_success") * (0.5 + weakness) * (0.5 + self.capability + self.cooperation)
-        wins = acts & m.chance(np.clip(p, 0, 1), "opposition.success")
+        wins = acts & m.chance(np.clip(p, 0, 1), "opposition.success", once=True)
         m.log(wins, self.name, "palace coup", "insiders remove the leader while the window is open")
         m.finish(wins, "palace_coup")
         failed = acts & ~wins
@@ -191,6 +196,11 @@ class Wagner(Actor):
         self.marching = np.zeros(R, dtype=bool)
         self.started_h = np.full(R, np.nan)
         self.in_talks = np.zeros(R, dtype=bool)
+        self.talks_from = np.zeros(R)  # hours into this step the talks opened
+        # Scratch of the current step's march, read when timing an arrival.
+        self.speed = np.zeros(R)
+        self.start_km = self.distance.copy()
+        self.depart_offset = np.zeros(R)
         self.mutiny_end = np.zeros(R, dtype=np.int8)
         self.mutiny_hours = np.full(R, np.nan)
 
@@ -217,19 +227,24 @@ class Wagner(Actor):
     def step(self) -> None:
         if not self.marching.any():
             return
-        resistance = self.resistance()
-        self.march(resistance)
-        self.check_arrival()
-        self.consider_deal(resistance)
+        # Resistance at the step's midpoint (one predictor pass): grows as the column
+        # nears Moscow, and the midpoint keeps the march from depending on the step length.
+        ahead = self.p("wagner.speed_kmh") * (1 - self.resistance(self.distance)) * self.model.dt_hours / 2
+        resistance = self.resistance(np.maximum(self.distance - ahead, 0))
+        accepts, t_accept = self.consider_deal(resistance)
+        moved = self.march(resistance, np.where(accepts, t_accept, self.model.dt_hours))
+        arrived, t_arrive = self.check_arrival(resistance, moved)
+        self.halt(accepts & ~arrived, t_accept)
         self.check_suppression()
+        self.talks_from[:] = 0.0
 
-    def resistance(self) -> np.ndarray:
-        """Share of speed lost: en-route resistance plus Moscow's prepared defences."""
+    def resistance(self, distance: np.ndarray) -> np.ndarray:
+        """Share of speed lost at ``distance``: en-route resistance plus Moscow's prepared defences."""
         m = self.model
         patrons = m.h["hidden_patrons"]
-        since = m.hours - self.started_h
+        since = m.hours + m.dt_hours / 2 - self.started_h
         prep = np.clip(since / (self.p("defence.prep_h") * patrons.prep_factor()), 0, 1)
-        near = np.clip(1 - self.distance / self.p("defence.radius_km"), 0, 1)
+        near = np.clip(1 - distance / self.p("defence.radius_km"), 0, 1)
         loyal = 0.5 * (m.factions["army"].loyalty + m.factions["rosgvardia"].loyalty)
         r = (
             self.p("defence.en_route_resistance") * (0.5 + loyal)
@@ -237,52 +252,68 @@ class Wagner(Actor):
         )
         return np.clip(r * (1 - patrons.covert_help()), 0, 0.97)
 
-    def march(self, resistance: np.ndarray) -> None:
-        m = self.model
-        since = m.hours - self.started_h
-        moving = self.marching & (since >= self.p("wagner.departure_h"))
-        km = self.p("wagner.speed_kmh") * (1 - resistance) * m.dt_hours
-        self.distance = np.where(moving, np.maximum(self.distance - km, 0), self.distance)
-        self.closest = np.where(self.marching, np.fmin(self.closest, self.distance), self.closest)
-        loss = self.p("wagner.attrition_per_h") * resistance * m.dt_hours
-        self.strength = np.where(moving, self.strength - loss, self.strength)
-
-    def consider_deal(self, resistance: np.ndarray) -> None:
+    def consider_deal(self, resistance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Whether Wagner accepts the deal in this step, and when (hours into the step)."""
         m = self.model
         talking = self.marching & self.in_talks
         if not talking.any():
-            return
+            return talking, np.zeros(m.R)
         # Isolation (no faction joins) and stiffening defences make a deal attractive.
         rate = self.p("wagner.accept_per_h") * (0.6 + resistance) * m.h["hidden_patrons"].deal_factor()
-        accepts = talking & m.hazard(rate, "wagner.accept")
-        self.end_mutiny(accepts, MEDIATED)
-        m.log(
+        exposure = np.where(talking, m.dt_hours - self.talks_from, 0.0)
+        happens, when = m.hazard_at(rate, "wagner.accept", exposure)
+        return talking & happens, when
+
+    def march(self, resistance: np.ndarray, until: np.ndarray) -> np.ndarray:
+        """Move the column from its departure (or the step's start) until ``until``; return hours moved."""
+        m = self.model
+        depart = self.started_h + self.p("wagner.departure_h") - m.hours
+        hours = np.where(self.marching, np.clip(until - np.clip(depart, 0, None), 0, None), 0.0)
+        self.speed = self.p("wagner.speed_kmh") * (1 - resistance)
+        self.start_km = self.distance
+        self.distance = np.maximum(self.distance - self.speed * hours, 0)
+        self.strength = self.strength - self.p("wagner.attrition_per_h") * resistance * hours
+        self.depart_offset = np.clip(depart, 0, None)
+        return hours
+
+    def check_arrival(self, resistance: np.ndarray, moved: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        m = self.model
+        edge = self.p("wagner.arrival_km")
+        arrived = self.marching & (self.distance <= edge)
+        # The time it crossed the edge, from where it stood when the step began.
+        to_go = np.maximum(self.start_km - edge, 0)
+        t_arrive = self.depart_offset + np.divide(to_go, self.speed, out=np.zeros(m.R), where=self.speed > 0)
+        self.distance = np.where(arrived, np.minimum(self.distance, edge), self.distance)
+        self.closest = np.where(self.marching, np.fmin(self.closest, self.distance), self.closest)
+        if arrived.any():
+            t_arrive = np.minimum(t_arrive, m.dt_hours)
+            self.end_mutiny(arrived, REACHED, t_arrive)
+            m.log(arrived, self.name, "reaches Moscow", "the column enters the capital region", t_arrive)
+            m.resolve_moscow(arrived, t_arrive)
+        return arrived, t_arrive
+
+    def halt(self, accepts: np.ndarray, when: np.ndarray) -> None:
+        self.end_mutiny(accepts, MEDIATED, when)
+        self.model.log(
             accepts,
             self.name,
             "accepts the deal",
             "Prigozhin halts the column and turns back under the brokered deal",
+            when,
         )
 
     def check_suppression(self) -> None:
         crushed = self.marching & (self.strength < self.p("wagner.suppressed_below"))
-        self.end_mutiny(crushed, SUPPRESSED)
+        self.end_mutiny(crushed, SUPPRESSED, np.full(self.model.R, self.model.dt_hours))
         self.model.log(crushed, self.name, "suppressed", "the column is broken up by loyal forces")
 
-    def check_arrival(self) -> None:
-        m = self.model
-        arrived = self.marching & (self.distance <= self.p("wagner.arrival_km"))
-        if not arrived.any():
-            return
-        self.end_mutiny(arrived, REACHED)
-        m.log(arrived, self.name, "reaches Moscow", "the column enters the capital region")
-        m.resolve_moscow(arrived)
-
-    def end_mutiny(self, mask: np.ndarray, code: int) -> None:
+    def end_mutiny(self, mask: np.ndarray, code: int, at: np.ndarray) -> None:
+        """End the mutiny where ``mask``, ``at`` hours into the current step."""
         m = self.model
         mask = mask & self.marching
         self.marching &= ~mask
         self.mutiny_end = np.where(mask, np.int8(code), self.mutiny_end)
-        self.mutiny_hours = np.where(mask, m.hours + m.dt_hours - self.started_h, self.mutiny_hours)
+        self.mutiny_hours = np.where(mask, m.hours + at - self.started_h, self.mutiny_hours)
         # The closer the column came, the more the leader's standing suffers.
         hit = 0.15 * self.progress
         m.kremlin.elite_support = np.where(mask, m.kremlin.elite_support - hit, m.kremlin.elite_support)
@@ -302,15 +333,16 @@ class Mediator(Actor):
         if "no_mediation" in m.flags or not w.marching.any():
             return
         gate = m.h["leader_gated_mediation"]
-        calls = gate.calls(m, w.marching & ~self.called)
+        calls, offset = gate.calls(m, w.marching & ~self.called)
         if not calls.any():
             return
         self.called |= calls
         w.in_talks |= calls
-        m.log(calls, self.name, "calls Prigozhin", "Lukashenko opens talks with the Wagner leader")
-        self.record(gate.recorded(m, calls))
+        w.talks_from = np.where(calls, offset, w.talks_from)
+        m.log(calls, self.name, "calls Prigozhin", "Lukashenko opens talks with the Wagner leader", offset)
+        self.record(gate.recorded(m, calls), offset)
 
-    def record(self, recorded: np.ndarray) -> None:
+    def record(self, recorded: np.ndarray, offset: np.ndarray) -> None:
         """The service with the most capability keeps the recording."""
         m = self.model
         caps = np.stack([m.factions[f].capability for f in INTERCEPT_FACTIONS])
@@ -319,7 +351,7 @@ class Mediator(Actor):
         for i, name in enumerate(INTERCEPT_FACTIONS):
             got = recorded & (holder == i)
             m.factions[name].call_recording |= got
-            m.log(got, name, "records the call", f"the call is intercepted and kept by {name}")
+            m.log(got, name, "records the call", f"the call is intercepted and kept by {name}", offset)
 
 
 class West(Actor):

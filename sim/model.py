@@ -112,8 +112,8 @@ class StormModel(mesa.Model):
             *self.west,
             self.kremlin,
             *self.factions.values(),
+            self.mediator,  # before Wagner: a call opens talks at its time within the step
             self.wagner,
-            self.mediator,
         ]
 
         self.record_series = record_series
@@ -136,7 +136,13 @@ class StormModel(mesa.Model):
             key = self._sites[site] = site_key(site)
         return self.streams.uniform(key)
 
-    def chance(self, p: float | np.ndarray, site: str) -> np.ndarray:
+    def chance(self, p: float | np.ndarray, site: str, once: bool = False) -> np.ndarray:
+        """Bernoulli(p) per replicate; ``once`` for a one-off decision whose draw ignores the step."""
+        if once:
+            key = self._sites.get(site)
+            if key is None:
+                key = self._sites[site] = site_key(site)
+            return self.streams.fixed(key) < p
         return self.draw(site) < p
 
     def hazard(self, rate: float | np.ndarray, site: str, per: str = "hour") -> np.ndarray:
@@ -147,6 +153,24 @@ class StormModel(mesa.Model):
         else:
             p = -np.expm1(-np.asarray(rate) * dt)
         return self.draw(site) < p
+
+    def hazard_at(
+        self, rate: np.ndarray | float, site: str, exposure: np.ndarray | float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Whether an hourly-rate event happens in this step, and when (hours into the step).
+
+        The event is exposed for the last ``exposure`` hours of the step (all of
+        it by default). Placing it at its time inside the step, rather than at
+        the step's end, keeps results from depending on the step length.
+        """
+        dt = self.dt_hours
+        expo = np.full(self.R, dt) if exposure is None else np.broadcast_to(exposure, (self.R,))
+        p = -np.expm1(-np.asarray(rate, dtype=float) * expo)
+        u = self.draw(site)
+        happens = u < p
+        # Given that it happens, u / p is uniform on [0, 1): the time within the exposure.
+        frac = np.divide(u, p, out=np.ones(self.R), where=happens)
+        return happens, (dt - expo) + expo * frac
 
     # --- time ---------------------------------------------------------------
 
@@ -160,24 +184,31 @@ class StormModel(mesa.Model):
 
     # --- shared state helpers -----------------------------------------------
 
-    def log(self, mask: np.ndarray, actor: str, event: str, detail: Any) -> None:
-        """Record an event for the live replicates in ``mask``."""
+    def log(
+        self, mask: np.ndarray, actor: str, event: str, detail: Any, offset: np.ndarray | None = None
+    ) -> None:
+        """Record an event for the live replicates in ``mask``.
+
+        ``offset`` gives, per replicate, the hours into the step at which it happened.
+        """
         mask = mask & self.alive
         if mask.any():
             idx = np.flatnonzero(mask)
             det = detail[idx] if isinstance(detail, np.ndarray) else detail
-            when = self.hours if self.event_hours is None else self.event_hours
+            when: Any = self.hours if self.event_hours is None else self.event_hours
+            if offset is not None:
+                when = self.hours + offset[idx]
             self.events.append((when, actor, event, det, idx))
 
     def add_storm(self, amount: np.ndarray) -> None:
         self.storm += amount
         np.maximum(self.storm_peak, self.storm, out=self.storm_peak)
 
-    def finish(self, mask: np.ndarray, outcome: str) -> None:
-        """End the replicates in ``mask`` with ``outcome``."""
+    def finish(self, mask: np.ndarray, outcome: str, offset: np.ndarray | None = None) -> None:
+        """End the replicates in ``mask`` with ``outcome`` (``offset`` hours into the step, else at its end)."""
         mask = mask & self.alive
         self.outcome[mask] = OUTCOMES.index(outcome)
-        self.end_hours[mask] = self.hours + self.dt_hours
+        self.end_hours[mask] = self.hours + (self.dt_hours if offset is None else offset[mask])
         self.alive &= ~mask
 
     def security_defected_share(self) -> np.ndarray:
@@ -185,7 +216,7 @@ class StormModel(mesa.Model):
         dfs = [self.factions[f].capability * self.factions[f].defected for f in _SECURITY]
         return np.sum(dfs, axis=0) / np.sum(caps, axis=0)
 
-    def cascade(self, signal: np.ndarray) -> None:
+    def cascade(self, signal: np.ndarray, offset: np.ndarray | None = None) -> None:
         """Elite defection as a threshold cascade (Granovetter 1978)."""
         from .mechanisms import threshold_cascade
 
@@ -201,9 +232,9 @@ class StormModel(mesa.Model):
             cost = np.where(new, 0.1 * self.factions[n].capability, 0.0)
             self.kremlin.elite_support -= cost
             self.kremlin.control -= cost
-            self.log(new, n, "defects", f"{n} abandons the leader")
+            self.log(new, n, "defects", f"{n} abandons the leader", offset)
 
-    def resolve_moscow(self, arrived: np.ndarray) -> None:
+    def resolve_moscow(self, arrived: np.ndarray, offset: np.ndarray) -> None:
         """The column is at Moscow: martial law, capture, or the regime holds."""
         martial = self.h["hidden_patrons"].declares_martial_law(self, arrived)
         self.log(
@@ -211,23 +242,24 @@ class StormModel(mesa.Model):
             "opposition",
             "declares martial law",
             "the hidden patrons declare martial law in Moscow and take control",
+            offset,
         )
-        self.finish(martial, "martial_law")
+        self.finish(martial, "martial_law", offset)
         rest = arrived & self.alive
         if not rest.any():
             return
         w = self.wagner
-        self.cascade(np.where(rest, 0.5 * w.strength * w.popularity, 0.0))
+        self.cascade(np.where(rest, 0.5 * w.strength * w.popularity, 0.0), offset)
         loyal = [self.factions[f].loyalty * ~self.factions[f].defected for f in _SECURITY]
         garrison = np.mean(loyal, axis=0)
         p = self.params["defence.capture_base"] * w.strength * 2 * (1 - garrison)
         p = np.clip(p + self.security_defected_share(), 0, 1)
-        captured = rest & self.chance(p, "moscow.capture")
-        self.log(captured, "Wagner", "takes Moscow", "the column seizes the capital")
-        self.finish(captured, "rebel_capture")
+        captured = rest & self.chance(p, "moscow.capture", once=True)
+        self.log(captured, "Wagner", "takes Moscow", "the column seizes the capital", offset)
+        self.finish(captured, "rebel_capture", offset)
         held = rest & ~captured
         self.kremlin.elite_support -= np.where(held, 0.1, 0.0)
-        self.log(held, "Kremlin", "holds Moscow", "the garrison stops the column at the city edge")
+        self.log(held, "Kremlin", "holds Moscow", "the garrison stops the column at the city edge", offset)
 
     # --- the step -----------------------------------------------------------
 
@@ -449,22 +481,25 @@ class StormModel(mesa.Model):
         )
 
     def events_for(self, i: int) -> list[dict[str, Any]]:
-        """The event log of local replicate ``i``: time, actor, event, detail."""
-        out = []
-        for hours, actor, event, detail, idx in self.events:
+        """The event log of local replicate ``i``, in time order: time, actor, event, detail."""
+        found = []
+        for seq, (hours, actor, event, detail, idx) in enumerate(self.events):
             pos = np.searchsorted(idx, i)
             if pos < len(idx) and idx[pos] == i:
                 det = detail[pos] if isinstance(detail, np.ndarray) else detail
-                when = self.spec.start + timedelta(hours=hours)
-                out.append(
-                    {
-                        "time": when.strftime("%Y-%m-%d %H:%M"),
-                        "actor": actor,
-                        "event": event,
-                        "detail": str(det),
-                    }
-                )
-        return out
+                at = float(hours[pos]) if isinstance(hours, np.ndarray) else float(hours)
+                found.append((at, seq, actor, event, str(det)))
+        # Events of one step are logged actor by actor; order them by their own time.
+        found.sort()
+        return [
+            {
+                "time": (self.spec.start + timedelta(hours=at)).strftime("%Y-%m-%d %H:%M"),
+                "actor": actor,
+                "event": event,
+                "detail": det,
+            }
+            for at, _, actor, event, det in found
+        ]
 
 
 def _first_outcome(m: StormModel) -> str:

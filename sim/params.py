@@ -79,7 +79,7 @@ PARAMS: dict[str, Param] = {
         0.004, 0, 0.1, "per day", "rate at which elite support drifts back to its start", "guess"
     ),
     "kremlin.mediation_base_per_h": P(
-        0.035,
+        0.025,
         0,
         1,
         "per hour",
@@ -127,11 +127,11 @@ PARAMS: dict[str, Param] = {
         1070, 100, 3000, "km", "road distance from Rostov-on-Don to Moscow along the M4", "history"
     ),
     "wagner.speed_kmh": P(
-        44,
+        48,
         1,
         120,
         "km/h",
-        "column speed on an open road (about 800 km covered in some 18 hours of driving)",
+        "column speed on an open road (about 870 km covered in some 18 hours of driving)",
         "history",
     ),
     "wagner.departure_h": P(

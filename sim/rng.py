@@ -65,6 +65,18 @@ class Streams:
         np.bitwise_xor(self._base, step_key, out=self._step_key)
         _mix(self._step_key)
 
+    def fixed(self, site: np.uint64) -> np.ndarray:
+        """One U[0, 1) draw per replicate keyed by site alone, the same at any step.
+
+        For one-off decisions (does the column take Moscow?) whose step differs
+        between two variants: keeping their draw independent of the step keeps
+        common random numbers aligned, so a change that only delays an arrival
+        cannot flip the decision by luck.
+        """
+        x = self._base ^ site ^ np.uint64(0x632BE59BD9B4E019)
+        _mix(x)
+        return (x >> _S11) * _TO_UNIT
+
     def uniform(self, site: np.uint64) -> np.ndarray:
         """One U[0, 1) draw per replicate for this step and site."""
         x = self._step_key ^ site

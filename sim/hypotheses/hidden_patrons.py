@@ -68,4 +68,4 @@ class HiddenPatrons(Hypothesis):
             return np.zeros_like(arrived)
         capable = model.factions["opposition"].capability / 0.25  # 1 at the default
         p = np.minimum(self.declare_prob * capable, 1.0)
-        return arrived & model.chance(p, "patrons.declare")
+        return arrived & model.chance(p, "patrons.declare", once=True)

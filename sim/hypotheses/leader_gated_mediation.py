@@ -45,11 +45,12 @@ class LeaderGatedMediation(Hypothesis):
         ),
     }
 
-    def calls(self, model: StormModel, waiting: np.ndarray) -> np.ndarray:
-        """Replicates where the mediator makes the call this step."""
+    def calls(self, model: StormModel, waiting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Replicates where the mediator makes the call this step, and when (hours into it)."""
         if self.on:
-            return waiting & model.kremlin.mediation_sought
-        return waiting & model.hazard(self.initiative_per_h, "mediator.initiative")
+            return waiting & model.kremlin.mediation_sought, model.kremlin.mediation_offset
+        happens, offset = model.hazard_at(self.initiative_per_h, "mediator.initiative")
+        return waiting & happens, offset
 
     def recorded(self, model: StormModel, called: np.ndarray) -> np.ndarray:
         """Replicates where the call is intercepted and kept."""
