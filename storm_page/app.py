@@ -19,6 +19,7 @@ from .components import (
     Banner,
     CounterfactualView,
     Distribution,
+    H,
     HypothesisControls,
     InterventionControls,
     ParameterControls,
@@ -47,27 +48,14 @@ def Page() -> None:
     spec = state.build_spec(s)
     choices = state.scenario_choices(os.environ.get(ENV_SCENARIO) or None)
 
-    # One replicate for Mesa's controls; a new one whenever the world, seed or replicate changes.
-    key = (spec.hash, s.seed, s.replicate)
-    fresh = solara.use_memo(lambda: state.step_model(spec, s.replicate, s.seed), [key])
-    model = solara.use_reactive(fresh)
-
     solara.Title("Perfect Storm — classroom page")
     Banner(spec.hypotheses_on)
     # Sidebar cards are ordered by how deep they are declared: the scenario card first, Mesa's
     # Controls (reset, play, step) next, then the world's switches and sliders (declared deeper).
-    # The hidden div swallows the empty placeholders Sidebar and SolaraViz leave in the main area.
+    # The hidden div swallows the empty placeholders Sidebar leaves in the main area.
     with solara.Div(style="display:none"):
         with solara.Sidebar():
             ScenarioControls(settings, choices)
-        # Keyed so its play/running state starts afresh with each new replicate.
-        SolaraViz(
-            model,
-            components=[],
-            model_params={},  # the model's class carries its arguments (state.step_model)
-            name=TITLE,
-            play_interval=250,
-        ).key(f"viz-{spec.hash}-{s.seed}-{s.replicate}")
         WorldSidebar(settings, spec)
 
     with solara.ColumnsResponsive(default=12, large=[6, 6]):
@@ -79,21 +67,41 @@ def Page() -> None:
             s.runs,
             on_pick=lambda i: settings.set(replace(settings.value, replicate=i)),
         )
-    ReplicateState(model.value)
+    # Keyed: a new world, seed or replicate mounts a fresh model and fresh Mesa controls
+    # (Mesa keeps play/running state of its own that must not carry over).
+    ReplicateSection(spec, s.seed, s.replicate).key(f"replicate-{spec.hash}-{s.seed}-{s.replicate}")
     WhatThisIs()
 
 
 @solara.component
-def WorldSidebar(settings: solara.Reactive[state.Settings], spec: sim.Scenario) -> None:
-    # Solara orders sidebar cards by 2**depth of the component declaring them; SolaraViz
-    # declares its cards two levels below Page, so ours go three levels below, after Mesa's
-    # (a tie would be broken by mount order, which changes when SolaraViz remounts).
-    _Deeper(settings, spec)
+def ReplicateSection(spec: sim.Scenario, seed: int, replicate: int) -> None:
+    """One replicate under Mesa's SolaraViz controls (in the sidebar) and its story (here)."""
+    fresh = solara.use_memo(lambda: state.step_model(spec, replicate, seed), [])
+    model = solara.use_reactive(fresh)  # Mesa's reset replaces model.value
+    with solara.Div(style="display:none"):
+        SolaraViz(
+            model,
+            components=[],  # the views are ReplicateState below, laid out with the rest of the page
+            model_params={},  # the model's class carries its arguments (state.step_model)
+            name=TITLE,
+            play_interval=250,
+        )
+    ReplicateState(model.value)
 
 
 @solara.component
-def _Deeper(settings: solara.Reactive[state.Settings], spec: sim.Scenario) -> None:
-    _WorldSidebarCards(settings, spec)
+def WorldSidebar(settings: solara.Reactive[state.Settings], spec: sim.Scenario, depth: int = 4) -> None:
+    """The world's cards, declared ``depth`` components further down.
+
+    Solara orders sidebar cards by 2**depth of the component declaring them. SolaraViz
+    (inside ReplicateSection) declares its Controls card three levels below Page; ours go
+    deeper so they come after it (a tie is broken by mount order, which changes whenever
+    SolaraViz remounts).
+    """
+    if depth > 0:
+        WorldSidebar(settings, spec, depth - 1)
+    else:
+        _WorldSidebarCards(settings, spec)
 
 
 @solara.component
@@ -108,12 +116,15 @@ def _WorldSidebarCards(settings: solara.Reactive[state.Settings], spec: sim.Scen
 def HypothesesPage() -> None:
     """docs/hypotheses.md, under the banner."""
     solara.Title("Perfect Storm — hypotheses")
-    Banner(list(sim.HYPOTHESIS_IDS))
-    solara.Markdown(
-        "This page lists every hypothesis; the classroom page says which are on. "
-        "[← back to the classroom page](./)"
-    )
-    solara.Markdown(state.hypotheses_markdown())
+    Banner([], line="Every hypothesis below is speculative; the classroom page shows which are on.")
+    with solara.Div(style="max-width:1000px;padding:0 12px"):
+        H("p", "This page lists every hypothesis; the classroom page says which are on.")
+        H("a", "← back to the classroom page", testid="back-link", attrs={"href": "./"})
+        # Rendered with python-markdown: solara.Markdown would fetch KaTeX, which the offline
+        # asset bundle (solara-assets) does not carry.
+        solara.HTML(
+            tag="div", unsafe_innerHTML=state.hypotheses_html(), attributes={"data-testid": "hypotheses-doc"}
+        )
 
 
 @solara.component

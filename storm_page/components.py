@@ -56,15 +56,15 @@ def H(
 
 
 @solara.component
-def Banner(hypotheses_on: list[str]) -> None:
-    """The banner every view carries, with the hypotheses that are on."""
+def Banner(hypotheses_on: list[str], line: str | None = None) -> None:
+    """The banner every view carries, with the hypotheses that are on (or ``line`` instead)."""
     with H(
         "div",
         testid="banner-box",
         style="background:#b71c1c;color:#fff;padding:8px 14px;border-radius:4px;margin-bottom:10px",
     ):
         H("div", sim.BANNER, testid="banner", style="font-weight:700;font-size:1.15em;letter-spacing:0.05em")
-        H("div", hypotheses_line(hypotheses_on), testid="hypotheses-on", style="font-size:0.9em")
+        H("div", line or hypotheses_line(hypotheses_on), testid="hypotheses-on", style="font-size:0.9em")
 
 
 @solara.component

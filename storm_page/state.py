@@ -414,3 +414,17 @@ def series_polylines(model: sim.StormModel, width: float, height: float) -> dict
         "start": model.spec.start.strftime(fmt),
         "end": model.spec.end.strftime(fmt),
     }
+
+
+_DOC_STYLE = (
+    "<style>.hyp-doc table{border-collapse:collapse;font-size:0.85em;margin:6px 0}"
+    ".hyp-doc td,.hyp-doc th{border:1px solid #ccc;padding:2px 6px}.hyp-doc h2{margin-top:18px}</style>"
+)
+
+
+def hypotheses_html() -> str:
+    """:func:`hypotheses_markdown` as HTML (our own docs, so safe to inline)."""
+    import markdown  # a dependency of solara
+
+    body = markdown.markdown(hypotheses_markdown(), extensions=["tables"])
+    return f'{_DOC_STYLE}<div class="hyp-doc">{body}</div>'

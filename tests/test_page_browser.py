@@ -41,6 +41,9 @@ pytestmark = [
 ]
 
 
+_SERVER_LOG: list[Path] = []
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -61,6 +64,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     url = f"http://127.0.0.1:{port}/"
+    _SERVER_LOG.append(log)
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -195,4 +199,7 @@ def test_classroom_page_in_chromium(server: str, browser, tmp_path: Path) -> Non
 
     outside = [u for u in requests if not _local(u)]
     assert requests and not outside, f"requests left this machine: {outside}"
+    # Nor did the server try to fetch an asset it lacks (solara's proxy logs each attempt).
+    log = _SERVER_LOG[-1].read_text(errors="replace")
+    assert "Could not load URL" not in log and "Traceback" not in log, log
     page.close()
