@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 from . import series as ser
 from .banner import BANNER, hypotheses_line
 from .errors import StormError, UsageError
-from .executors import check_executor, default_workers, open_pool, run_tasks
+from .executors import check_executor, default_workers, engine_fingerprint, open_pool, run_tasks
 from .hypotheses import REGISTRY
 from .model import OUTCOMES, StormModel
 from .scenario import Scenario, load_scenario
@@ -52,7 +52,7 @@ CHUNKS = "chunks"
 _TMP = ".tmp-"
 _LOCK = ".lock"
 #: Manifest keys that must match for a DIR to be resumed.
-IDENTITY = ("kind", "scenario_hash", "seed", "runs", "chunk", "series_bins")
+IDENTITY = ("kind", "scenario_hash", "seed", "runs", "chunk", "series_bins", "engine")
 
 Progress = Callable[[int, int], None]
 
@@ -108,15 +108,15 @@ def chunk_stem(first: int, count: int) -> str:
     return f"chunk-{first:09d}-{count:09d}"
 
 
-def run_chunk(spec: Scenario, seed: int, first: int, count: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """Simulate one chunk: its outcome rows and its per-step series histogram.
+def run_chunk(spec: Scenario, seed: int, first: int, count: int) -> tuple[pd.DataFrame, np.ndarray, str]:
+    """Simulate one chunk: its outcome rows, its per-step series histogram, the engine's hash.
 
     Pure (no side effects), so a task rerun after a lost worker gives the same.
     """
     hist = ser.SeriesHistogram(spec, count)
     model = StormModel(spec, replicates=count, rng=seed, first_replicate=first, observers=[hist])
     model.run()
-    return model.results(), hist.finish()
+    return model.results(), hist.finish(), engine_fingerprint()
 
 
 def _now() -> str:
@@ -225,6 +225,8 @@ def _manifest(
         "workers": workers,
         "scheduler": scheduler,
         "version": _version(),
+        "engine": engine_fingerprint(),
+        "numpy": np.__version__,
         "series_bins": ser.BINS,
         "series_ranges": {k: list(v) for k, v in ser.ranges(spec).items()},
         "series_resolution": ser.resolution(spec),
@@ -363,10 +365,15 @@ def run_batch(
         if progress:
             progress(replicates_done, runs)
 
-        def finished(task: tuple[Any, ...], result: tuple[pd.DataFrame, np.ndarray]) -> None:
+        def finished(task: tuple[Any, ...], result: tuple[pd.DataFrame, np.ndarray, str]) -> None:
             nonlocal hist, saved, replicates_done
             _, _, first, count = task
-            df, counts = result
+            df, counts, engine = result
+            if engine != manifest["engine"]:
+                raise BatchError(
+                    f"a worker runs another version of the engine ({engine}, not {manifest['engine']}); "
+                    "install the same version of perfect-storm on every worker"
+                )
             try:
                 write_chunk(chunks, first, count, df, counts, manifest)
             except OSError as err:

@@ -9,17 +9,50 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import functools
+import hashlib
 import logging
 import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .errors import StormError, UsageError, choices_hint
 
 EXECUTORS = ("inline", "processes", "dask")
+#: Source files whose content decides a replicate's results (the hypotheses too).
+ENGINE_FILES = (
+    "model.py",
+    "agents.py",
+    "clock.py",
+    "interventions.py",
+    "mechanisms.py",
+    "params.py",
+    "rng.py",
+    "scenario.py",
+    "shocks.py",
+    "series.py",
+    "hypotheses/*.py",
+)
+
+
+@functools.cache
+def engine_fingerprint() -> str:
+    """A hash of the engine's source, as this process sees it.
+
+    A resumed batch must not mix chunks from two versions of the engine, and a
+    remote Dask worker must run the same code as the client: both are checked
+    against this.
+    """
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for pattern in ENGINE_FILES:
+        for path in sorted(root.glob(pattern)):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def default_workers() -> int:

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 import sim
-from sim import batch, catalog, series
+from sim import batch, catalog, executors, series
 from sim.batch import load_batch, run_batch
 from storm_cli import cli
 from storm_cli.batch_cmds import ProgressBar
@@ -544,3 +544,24 @@ def test_progress_bar_shows_rate_and_time_left() -> None:
 def test_load_batch_refuses_other_directories(tmp_path: Path) -> None:
     with pytest.raises(sim.UsageError, match="not a batch directory"):
         load_batch(tmp_path)
+
+
+def test_engine_version_is_part_of_the_identity(
+    spec: sim.Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_batch(spec, 40, 0, tmp_path, chunk=20)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["engine"] == executors.engine_fingerprint()
+    manifest["engine"] = "0123456789abcdef"  # chunks written by an older engine
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(sim.UsageError, match="holds another batch \\(engine '0123456789abcdef'"):
+        run_batch(spec, 40, 0, tmp_path, chunk=20)
+    real = batch.run_chunk
+
+    def other_engine(*args: object) -> tuple[object, object, str]:
+        df, counts, _ = real(*args)  # type: ignore[arg-type]
+        return df, counts, "fedcba9876543210"
+
+    monkeypatch.setattr(batch, "run_chunk", other_engine)
+    with pytest.raises(sim.StormError, match="a worker runs another version of the engine"):
+        run_batch(spec, 40, 0, tmp_path / "new", chunk=20)
