@@ -7,13 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import ipyvue
-import ipyvuetify as vw
 import numpy as np
 import pandas as pd
 import pytest
 
-solara = pytest.importorskip("solara")
+solara = pytest.importorskip("solara")  # the viz extra
+
+import ipyvue  # noqa: E402
+import ipyvuetify as vw  # noqa: E402
 
 import sim  # noqa: E402
 from storm_page import app, state  # noqa: E402
