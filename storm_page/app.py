@@ -76,8 +76,8 @@ def Page() -> None:
 @solara.component
 def ReplicateSection(spec: sim.Scenario, seed: int, replicate: int) -> None:
     """One replicate under Mesa's SolaraViz controls (in the sidebar) and its story (here)."""
-    fresh = solara.use_memo(lambda: state.step_model(spec, replicate, seed), [])
-    model = solara.use_reactive(fresh)  # Mesa's reset replaces model.value
+    fresh: state.StepModel = solara.use_memo(lambda: state.step_model(spec, replicate, seed), [])
+    model: solara.Reactive[state.StepModel] = solara.use_reactive(fresh)  # Mesa's reset replaces model.value
     with solara.Div(style="display:none"):
         SolaraViz(
             model,

@@ -309,8 +309,9 @@ def counterfactual(written: sim.Scenario, spec: sim.Scenario, seed: int, runs: i
     a, b = ensemble(written, seed, runs), ensemble(spec, seed, runs)
     rep = most_changed(a, b)
     moved = int((a["outcome"].astype(str) != b["outcome"].astype(str)).sum())
-    stories = (story(written, seed, rep), story(spec, seed, rep)) if rep is not None else (None, None)
-    return Counterfactual(paired_table(a, b), changes(written, spec), rep, *stories, moved)
+    told_a = story(written, seed, rep) if rep is not None else None
+    told_b = story(spec, seed, rep) if rep is not None else None
+    return Counterfactual(paired_table(a, b), changes(written, spec), rep, told_a, told_b, moved)
 
 
 def _check_paired(a: pd.DataFrame, b: pd.DataFrame) -> None:
