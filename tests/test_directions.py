@@ -58,13 +58,18 @@ def test_hidden_patrons_raise_martial_law_and_capture(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["mutiny_2023", "mutiny_hidden_patrons", "perfect_storm"])
-def test_loyal_security_forces_never_raise_rebel_capture(name: str) -> None:
+@pytest.mark.parametrize("seed", [SEED, SEED + 1])
+def test_loyal_security_forces_never_raise_rebel_capture(name: str, seed: int) -> None:
+    """On shares: per replicate it is not guaranteed. A slower column frightens the leader
+    later, so his call can come late enough for the column to arrive (seen with hidden
+    patrons, who also discourage the deal: 2 of 2,000 replicates at seed 11)."""
     spec = load(name)
-    b = run(spec)
-    loyal = run(spec.with_overrides(interventions=["loyal_security_forces"]))
-    new_captures = (loyal.outcome == "rebel_capture") & (b.outcome != "rebel_capture")
-    assert not new_captures.any(), f"{int(new_captures.sum())} replicates newly captured"
-    assert share(loyal, "rebel_capture") <= share(b, "rebel_capture")
+    b = run(spec, seed)
+    loyal = run(spec.with_overrides(interventions=["loyal_security_forces"]), seed)
+    before, after = share(b, "rebel_capture"), share(loyal, "rebel_capture")
+    assert after <= before
+    if before > 0.01:
+        assert after < 0.5 * before, (before, after)
     mutinied = b.mutiny_end != "none"
     assert loyal.closest_km_to_moscow[mutinied].median() > b.closest_km_to_moscow[mutinied].median()
 
