@@ -30,6 +30,8 @@ def simulate(
     spec = load_scenario(scenario)
     if runs < 1:
         raise ValueError(f"runs must be at least 1, got {runs}")
+    if first < 0:
+        raise ValueError(f"first must be a replicate id >= 0, got {first}")
     frames = []
     for start in range(first, first + runs, chunk):
         count = min(chunk, first + runs - start)

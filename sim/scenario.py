@@ -39,14 +39,20 @@ def _fmt_time(t: datetime) -> str:
 def parse_time(value: object, where: str) -> datetime:
     """A TOML datetime/date or an ISO string, as a naive datetime."""
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
+        if value.tzinfo is not None:
+            raise ScenarioError(
+                f"{where}: time zones are not supported; give a local date-time like 2023-06-23T21:00"
+            )
+        return value
     if isinstance(value, date):
         return datetime.combine(value, time())
     if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value).replace(tzinfo=None)
+            parsed = datetime.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            return parse_time(parsed, where)
     raise ScenarioError(f"{where}: expected a date-time like 2023-06-23T21:00, got {value!r}")
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import click
 
-from sim import analysis, plots
+from sim import analysis
 from sim.analysis import report
 from sim.analysis.attribution import check_outcome
 from sim.analysis.sweep import ANALYSES, DESIGNS, parse_params
@@ -218,6 +218,8 @@ def register(cli: click.Group) -> None:
     @wraps_errors
     def plot(directory: str, figdir: str) -> None:
         """Figures (PNG and SVG) of a batch, compare, sweep or attribute result DIR."""
+        from sim import plots  # matplotlib is imported only when plotting
+
         written = plots.render(directory, figdir)
         for path in written:
             click.echo(f"wrote {path}")

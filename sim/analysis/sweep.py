@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from .. import hypotheses as hyp
 from ..api import simulate
@@ -154,6 +153,8 @@ def build_design(
         x = np.stack([a.ravel() for a in np.meshgrid(*axes, indexing="ij")], axis=1)
         name = f"grid ({points} levels per parameter, {len(x)} points)"
     elif design == "lhs":
+        from scipy.stats import qmc  # imported here: scipy.stats is slow to import
+
         unit = qmc.LatinHypercube(d=d, rng=np.random.default_rng(seed)).random(points)
         x = qmc.scale(unit, lows, highs)
         name = f"lhs ({points} points)"
@@ -161,6 +162,8 @@ def build_design(
         n = _pow2(points)
         if n != points:
             notes.append(f"Sobol sequences want a power of 2: --points {points} rounded up to {n}")
+        from scipy.stats import qmc
+
         unit = qmc.Sobol(d=d, scramble=True, rng=np.random.default_rng(seed)).random_base2(int(math.log2(n)))
         x = qmc.scale(unit, lows, highs)
         name = f"sobol ({n} points)"
