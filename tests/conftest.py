@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import sim
 from sim import catalog
@@ -53,3 +54,16 @@ def frames_differ(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     except AssertionError:
         return True
     return False
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run the real entry point (one-line errors, exit codes); return (code, stdout, stderr)."""
+    from storm_cli.main import main
+
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -10,25 +10,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import load, simulate_cached
+from conftest import load, run_cli, simulate_cached
 
 import sim
 from sim.analysis import attribute
 from sim.analysis.attribution import shapley_table, shapley_weights
 from sim.stats import Z95
-from storm_cli.main import main
 
 RUNS, SEED = 300, 4
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def brute_force_shapley(v: dict[frozenset[int], float], k: int) -> list[float]:

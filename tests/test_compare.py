@@ -15,27 +15,15 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import load, simulate_cached
+from conftest import load, run_cli, simulate_cached
 
 import sim
 from sim import catalog
 from sim.analysis import compare, story_diff
 from sim.analysis.compare import differences, transitions
 from sim.stats import Z95, wilson
-from storm_cli.main import main
 
 RUNS, SEED = 400, 3
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the real entry point; return (exit code, stdout, stderr)."""
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +157,8 @@ def test_cli_compare_without_a_change_is_a_usage_error(capsys) -> None:
     assert code == 2
     assert out == "" and len(err.strip().splitlines()) == 1
     assert "identical" in err and "--intervene" in err
-    code, _, err = run_cli(["compare", "mutiny_2023", "--set", "wagner.speed_kmh=44"], capsys)
+    default = sim.params.PARAMS["wagner.speed_kmh"].default
+    code, _, err = run_cli(["compare", "mutiny_2023", "--set", f"wagner.speed_kmh={default:g}"], capsys)
     assert code == 2 and "identical" in err  # setting the default is no change either
 
 

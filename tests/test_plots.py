@@ -8,27 +8,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import load
+from conftest import load, run_cli
 
 import sim
 from sim import plots
 from sim.analysis import attribute, compare, sweep
 from sim.analysis import summary as sm
 from sim.stats import paired_difference, wilson
-from storm_cli.main import main
 
 RUNS, SEED = 300, 5
 QS = ["q05", "q25", "q50", "q75", "q95"]
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def make_batch_dir(out: Path, spec: sim.Scenario, runs: int, seed: int, series: bool = True) -> pd.DataFrame:

@@ -8,27 +8,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import load, simulate_cached
+from conftest import load, run_cli, simulate_cached
 
 import sim
 from sim.analysis import sweep
 from sim.analysis.sweep import build_design, morris_effects, noise_share, parse_param
 from sim.errors import UsageError
 from sim.stats import wilson
-from storm_cli.main import main
 
 SPEED = "wagner.speed_kmh=20:60"
 RESIST = "defence.en_route_resistance=0:0.5"
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def params(*texts: str) -> list[sim.analysis.SweepParam]:
