@@ -6,7 +6,7 @@ Every report starts with the banner and the hypotheses that were on.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -18,11 +18,13 @@ if TYPE_CHECKING:
     from .sweep import SweepResult
 
 
-def _pct(p: float) -> str:
+def _pct(p: Any) -> str:
+    p = float(p)
     return "—" if math.isnan(p) else f"{100 * p:5.1f}"
 
 
-def _signed(p: float) -> str:
+def _signed(p: Any) -> str:
+    p = float(p)
     return "—" if math.isnan(p) else f"{100 * p:+5.1f}"
 
 
@@ -58,8 +60,8 @@ def format_compare(r: CompareResult) -> str:
     t = r.transitions
     short = [c[:9] for c in t.columns]
     lines.append("  " + f"{'A \\ B':<17}" + "".join(f"{s:>10}" for s in short))
-    for name, row in t.iterrows():
-        lines.append("  " + f"{name:<17}" + "".join(f"{v:>10}" for v in row))
+    for name, counts in t.iterrows():
+        lines.append("  " + f"{name:<17}" + "".join(f"{v:>10}" for v in counts))
     f = r.figures[r.figures["n"] > 0]
     if len(f):
         lines += ["", "Figures: paired mean over replicates where both are defined (B - A [95 %])"]
@@ -117,9 +119,11 @@ def format_sweep(r: SweepResult) -> str:
         "  " + "".join(f"{k.split('.')[-1][:14]:>15}" for k in keys) + "".join(f"{o[:14]:>15}" for o in outs)
     )
     show = wide if len(wide) <= 40 else wide.iloc[:40]
-    for _, row in show.iterrows():
+    for _, point in show.iterrows():
         lines.append(
-            "  " + "".join(f"{row[k]:15.4g}" for k in keys) + "".join(f"{100 * row[o]:15.1f}" for o in outs)
+            "  "
+            + "".join(f"{point[k]:15.4g}" for k in keys)
+            + "".join(f"{100 * point[o]:15.1f}" for o in outs)
         )
     if len(wide) > 40:
         lines.append(f"  ... {len(wide) - 40} more points in points.csv")
