@@ -361,6 +361,8 @@ class StormModel(mesa.Model):
         )
         if (signal > 0).any():
             self.cascade(signal)
+            np.clip(k.elite_support, 0, 1, out=k.elite_support)  # defections cost support
+            np.clip(k.control, 0, 1, out=k.control)
         names = [n for n in FACTION_NAMES if n != "opposition"]
         caps = sum(self.factions[n].capability for n in names)
         gone = sum(self.factions[n].capability * self.factions[n].defected for n in names)

@@ -18,7 +18,10 @@ def wilson(successes: int | np.ndarray, n: int | np.ndarray, z: float = Z95) -> 
         denom = 1 + z**2 / n_
         centre = (p + z**2 / (2 * n_)) / denom
         half = z * np.sqrt(p * (1 - p) / n_ + z**2 / (4 * n_**2)) / denom
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    # Exact at the edges: rounding would otherwise leave 0 (or 1) just outside.
+    low = np.where(k == 0, 0.0, np.clip(centre - half, 0, 1))
+    high = np.where(k == n_, 1.0, np.clip(centre + half, 0, 1))
+    return low, high
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray, z: float = Z95) -> tuple[float, float, float]:
