@@ -19,6 +19,7 @@ from .interventions import INTERVENTIONS
 from .params import FACTION_NAMES
 from .rng import Streams, site_key
 from .scenario import Scenario, load_scenario
+from .shocks import SHOCK_TYPES
 
 OUTCOMES = (
     "regime_intact",
@@ -287,60 +288,8 @@ class StormModel(mesa.Model):
             self.datacollector.collect(self)
 
     def fire(self, shock: dict[str, Any]) -> None:
-        """Apply a scheduled shock to every replicate."""
-        kind = shock["type"]
-        all_ = self.alive
-        if kind == "invasion":
-            self.log(all_, "Kremlin", "invasion", "the full-scale invasion of Ukraine begins")
-            self.front.begin_war()
-        elif kind == "nuclear_signalling":
-            self.kremlin.escalation = max(self.kremlin.escalation, 1)
-            rise, leaked, rally = self.h["nuclear_leak"].response(self)
-            for w in self.west:
-                w.sanctions += rise
-            drain = self.h["nuclear_leak"].drain
-            k = self.kremlin
-            k.elite_support += np.where(leaked & ~rally, -drain, np.where(rally, 0.5 * drain, 0.0))
-            k.control -= np.where(leaked & ~rally, drain, 0.0)
-            self.add_storm(np.where(leaked & ~rally, 0.6, 0.0))
-            self.log(
-                all_,
-                "Kremlin",
-                "nuclear signalling",
-                "readiness to use a tactical nuclear weapon is signalled",
-            )
-            self.log(
-                leaked,
-                "insiders",
-                "leak to US intelligence",
-                "insiders pass the nuclear readiness to the US; harsh measures follow",
-            )
-            self.log(rally, "elite", "rallies", "harsh measures rally the elite round the leader")
-        elif kind == "mutiny":
-            self.wagner.rise(shock["grievance_needed"])
-        elif kind == "call_leak":
-            for name in ("fsb", "gru", "svr"):
-                f = self.factions[name]
-                has = f.call_recording & self.alive
-                f.call_recording &= ~has
-                f.holdings += has
-                f.release(has, "the Lukashenko-Prigozhin call", self.h["controlled_leaks"].beneficiary())
-        elif kind == "long_range_authorisation":
-            for w in self.west:
-                w.authorised = True
-                w.sanctions += 0.1
-            self.log(all_, "West", "authorises long-range strikes", "Ukraine may strike deep inside Russia")
-        elif kind == "ballistic_strike":
-            self.kremlin.escalation = max(self.kremlin.escalation, 2)
-            coop, storm = self.h["ballistic_pretext"].cooperation_boost()
-            for w in self.west:
-                w.sanctions += 0.05
-            opp = self.factions["opposition"]
-            opp.cooperation += coop
-            self.add_storm(np.full(self.R, storm))
-            self.log(all_, "Kremlin", "ballistic strike", "a new intermediate-range missile hits Dnipro")
-            if coop:
-                self.log(all_, "West", "pretext", "the West and opposition forces at home begin to cooperate")
+        """Apply a scheduled shock to every replicate (its handler lives in sim/shocks.py)."""
+        SHOCK_TYPES[shock["type"]].apply(self, shock)
 
     def update_world(self) -> None:
         k = self.kremlin
