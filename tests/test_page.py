@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,15 @@ def one(rc, testid: str) -> ipyvue.Html:
 
 def text(widget) -> str:
     return "".join(c if isinstance(c, str) else text(c) for c in widget.children)
+
+
+def eventually(check, timeout: float = 20.0) -> None:
+    """Wait until ``check()`` holds: the counterfactual's thread may delay a re-render."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            assert check(), "condition not reached in time"
+        time.sleep(0.05)
 
 
 def counts(rc) -> dict[str, int]:
@@ -121,7 +131,7 @@ def test_switching_hidden_patrons_on_changes_the_distribution(page) -> None:
     assert diff == pytest.approx(after["martial_law"] / 1000)
     # switching it off again is the file as written
     page.find(vw.Switch, label="hidden_patrons").widget.v_model = False
-    assert counts(page) == before
+    eventually(lambda: counts(page) == before)
     one(page, "cf-none")
 
 
@@ -134,7 +144,7 @@ def test_slider_changes_the_world_and_back(page) -> None:
     assert text(one(page, "param-wagner.speed_kmh")).startswith("90 km/h")
     assert one(page, "distribution").attributes["data-hash"] != h0
     slider.widget.v_model = written
-    assert one(page, "distribution").attributes["data-hash"] == h0
+    eventually(lambda: one(page, "distribution").attributes["data-hash"] == h0)
 
 
 def test_intervention_no_mediation_is_a_counterfactual(page) -> None:
