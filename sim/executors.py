@@ -107,20 +107,59 @@ def check_executor(executor: str, workers: int | None, scheduler: str | None) ->
         raise UsageError(f"--scheduler: needs --executor dask (got --executor {executor})")
 
 
+def _noop() -> None:
+    return None
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Hold Ctrl-C back for a moment: it stays pending and arrives when unblocked.
+
+    Processes spawned meanwhile inherit the blocked mask, so a Ctrl-C sent to
+    the whole process group while they are still importing stays pending in
+    them (their initializer then ignores it) instead of printing a traceback.
+    """
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _open_processes(workers: int) -> Pool:
     pool = cf.ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),  # safe beside threads (Dask, the page)
         initializer=_ignore_sigint,
     )
+    # Start every worker now with Ctrl-C blocked (see _sigint_blocked). Quick
+    # successive submits each find no idle worker, so each spawns one.
+    try:
+        with _sigint_blocked():
+            for f in [pool.submit(_noop) for _ in range(workers)]:
+                f.result()
+    except KeyboardInterrupt:  # a Ctrl-C held back above arrives here
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            with contextlib.suppress(Exception):
+                proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
 
     def close(abort: bool) -> None:
-        if abort:
-            # Stop at once: kill the workers rather than wait for their chunks.
-            for proc in list(getattr(pool, "_processes", {}).values()):
-                with contextlib.suppress(Exception):
-                    proc.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        if not abort:
+            pool.shutdown(wait=True, cancel_futures=True)
+            return
+        # Stop at once: kill the workers rather than wait for their chunks, and
+        # do not wait on the executor's manager thread, which can block on the
+        # queues of the killed workers.
+        procs = list(getattr(pool, "_processes", {}).values())
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.join(timeout=5)
 
     return Pool(pool, workers, f"local process pool, {workers} workers", close)
 
