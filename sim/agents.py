@@ -232,8 +232,8 @@ class Wagner(Actor):
         ahead = self.p("wagner.speed_kmh") * (1 - self.resistance(self.distance)) * self.model.dt_hours / 2
         resistance = self.resistance(np.maximum(self.distance - ahead, 0))
         accepts, t_accept = self.consider_deal(resistance)
-        moved = self.march(resistance, np.where(accepts, t_accept, self.model.dt_hours))
-        arrived, t_arrive = self.check_arrival(resistance, moved)
+        self.march(resistance, np.where(accepts, t_accept, self.model.dt_hours))
+        arrived = self.check_arrival()
         self.halt(accepts & ~arrived, t_accept)
         self.check_suppression()
         self.talks_from[:] = 0.0
@@ -264,8 +264,8 @@ class Wagner(Actor):
         happens, when = m.hazard_at(rate, "wagner.accept", exposure)
         return talking & happens, when
 
-    def march(self, resistance: np.ndarray, until: np.ndarray) -> np.ndarray:
-        """Move the column from its departure (or the step's start) until ``until``; return hours moved."""
+    def march(self, resistance: np.ndarray, until: np.ndarray) -> None:
+        """Move the column from its departure (or the step's start) until ``until`` (hours into the step)."""
         m = self.model
         depart = self.started_h + self.p("wagner.departure_h") - m.hours
         hours = np.where(self.marching, np.clip(until - np.clip(depart, 0, None), 0, None), 0.0)
@@ -274,23 +274,25 @@ class Wagner(Actor):
         self.distance = np.maximum(self.distance - self.speed * hours, 0)
         self.strength = self.strength - self.p("wagner.attrition_per_h") * resistance * hours
         self.depart_offset = np.clip(depart, 0, None)
-        return hours
 
-    def check_arrival(self, resistance: np.ndarray, moved: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def check_arrival(self) -> np.ndarray:
+        """End the mutiny where the column crossed the city edge this step; return that mask."""
         m = self.model
         edge = self.p("wagner.arrival_km")
         arrived = self.marching & (self.distance <= edge)
-        # The time it crossed the edge, from where it stood when the step began.
-        to_go = np.maximum(self.start_km - edge, 0)
-        t_arrive = self.depart_offset + np.divide(to_go, self.speed, out=np.zeros(m.R), where=self.speed > 0)
         self.distance = np.where(arrived, np.minimum(self.distance, edge), self.distance)
         self.closest = np.where(self.marching, np.fmin(self.closest, self.distance), self.closest)
         if arrived.any():
+            # The time it crossed the edge, from where it stood when the step began.
+            to_go = np.maximum(self.start_km - edge, 0)
+            t_arrive = self.depart_offset + np.divide(
+                to_go, self.speed, out=np.zeros(m.R), where=self.speed > 0
+            )
             t_arrive = np.minimum(t_arrive, m.dt_hours)
             self.end_mutiny(arrived, REACHED, t_arrive)
             m.log(arrived, self.name, "reaches Moscow", "the column enters the capital region", t_arrive)
             m.resolve_moscow(arrived, t_arrive)
-        return arrived, t_arrive
+        return arrived
 
     def halt(self, accepts: np.ndarray, when: np.ndarray) -> None:
         self.end_mutiny(accepts, MEDIATED, when)

@@ -32,6 +32,7 @@ OUTCOMES = (
 IN_POWER = ("regime_intact", "regime_weakened")
 SERIES = ("elite_support", "control", "distance_km", "west_pressure")
 _SECURITY = ("fsb", "rosgvardia", "army")
+_ELITE = tuple(n for n in FACTION_NAMES if n != "opposition")  # all but the hidden opposition
 
 
 def seed_from(rng: Any) -> int:
@@ -130,21 +131,20 @@ class StormModel(mesa.Model):
 
     # --- randomness ---------------------------------------------------------
 
-    def draw(self, site: str) -> np.ndarray:
-        """U[0, 1) per replicate, a pure function of (seed, replicate, step, site)."""
+    def _site(self, site: str) -> np.uint64:
         key = self._sites.get(site)
         if key is None:
             key = self._sites[site] = site_key(site)
-        return self.streams.uniform(key)
+        return key
+
+    def draw(self, site: str) -> np.ndarray:
+        """U[0, 1) per replicate, a pure function of (seed, replicate, step, site)."""
+        return self.streams.uniform(self._site(site))
 
     def chance(self, p: float | np.ndarray, site: str, once: bool = False) -> np.ndarray:
         """Bernoulli(p) per replicate; ``once`` for a one-off decision whose draw ignores the step."""
-        if once:
-            key = self._sites.get(site)
-            if key is None:
-                key = self._sites[site] = site_key(site)
-            return self.streams.fixed(key) < p
-        return self.draw(site) < p
+        u = self.streams.fixed(self._site(site)) if once else self.draw(site)
+        return u < p
 
     def hazard(self, rate: float | np.ndarray, site: str, per: str = "hour") -> np.ndarray:
         """Whether an event with the given rate happens within this step."""
@@ -221,12 +221,11 @@ class StormModel(mesa.Model):
         """Elite defection as a threshold cascade (Granovetter 1978)."""
         from .mechanisms import threshold_cascade
 
-        names = [n for n in FACTION_NAMES if n != "opposition"]
-        thresholds = np.stack([self.factions[n].threshold for n in names])
-        weights = np.stack([self.factions[n].capability for n in names])
-        already = np.stack([self.factions[n].defected for n in names])
+        thresholds = np.stack([self.factions[n].threshold for n in _ELITE])
+        weights = np.stack([self.factions[n].capability for n in _ELITE])
+        already = np.stack([self.factions[n].defected for n in _ELITE])
         defected = threshold_cascade(thresholds, weights, signal, already & self.alive)
-        for i, n in enumerate(names):
+        for i, n in enumerate(_ELITE):
             new = defected[i] & ~self.factions[n].defected & self.alive
             self.factions[n].defected |= new
             # A defection costs the leader support and control in proportion to its weight.
@@ -312,9 +311,8 @@ class StormModel(mesa.Model):
             self.cascade(signal)
             np.clip(k.elite_support, 0, 1, out=k.elite_support)  # defections cost support
             np.clip(k.control, 0, 1, out=k.control)
-        names = [n for n in FACTION_NAMES if n != "opposition"]
-        caps = sum(self.factions[n].capability for n in names)
-        gone = sum(self.factions[n].capability * self.factions[n].defected for n in names)
+        caps = sum(self.factions[n].capability for n in _ELITE)
+        gone = sum(self.factions[n].capability * self.factions[n].defected for n in _ELITE)
         collapse = (k.control < self.params["storm.collapse_control"]) & (
             gone / caps >= self.params["storm.collapse_defected"]
         )
