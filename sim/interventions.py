@@ -10,7 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .errors import UsageError, choices_hint
+from .params import SECURITY_FACTIONS
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,11 @@ def _drop_long_range(params, shocks, flags):
 
 
 def _loyal_forces(params, shocks, flags):
-    for faction in ("fsb", "rosgvardia", "army"):
+    # np.maximum: a parameter may be an array over replicates (uncertain worlds).
+    for faction in SECURITY_FACTIONS:
         key = f"factions.{faction}.loyalty"
-        params[key] = max(params[key], 0.95)
-    params["defence.en_route_resistance"] = max(params["defence.en_route_resistance"], 0.3)
+        params[key] = np.maximum(params[key], 0.95)
+    params["defence.en_route_resistance"] = np.maximum(params["defence.en_route_resistance"], 0.3)
     return shocks
 
 

@@ -1,9 +1,16 @@
-"""StormModel: one Mesa model simulating R replicates at once (DESIGN.md, decision 1)."""
+"""StormModel: one Mesa model simulating R replicates at once.
+
+Each replicate may live in its own world: any parameter (and any hypothesis
+switch) can be an array over replicates, drawn from the scenario's
+``[uncertain]`` table or given directly (``worlds=``) by a sweep, an
+attribution ensemble or a calibration. The actors read a parameter the same
+way whether it is a number or an array.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,26 +20,23 @@ import numpy as np
 import pandas as pd
 
 from . import hypotheses as hyp
-from .agents import MUTINY_ENDS, Faction, Front, Kremlin, Mediator, Opposition, Wagner, West
+from . import outputs as out
+from . import uncertain as unc
+from .agents import Faction, Front, Kremlin, Opposition, West
 from .clock import Clock
+from .errors import UsageError
 from .interventions import INTERVENTIONS
-from .params import FACTION_NAMES
+from .mutiny import Mediator, Wagner
+from .params import ELITE_FACTIONS, FACTION_NAMES, PARAMS, SECURITY_FACTIONS
 from .rng import Streams, site_key
 from .scenario import Scenario, load_scenario
 from .shocks import SHOCK_TYPES
+from .worlds import split_worlds
 
-OUTCOMES = (
-    "regime_intact",
-    "regime_weakened",
-    "martial_law",
-    "palace_coup",
-    "rebel_capture",
-    "regime_collapse",
-)
-IN_POWER = ("regime_intact", "regime_weakened")
-SERIES = ("elite_support", "control", "distance_km", "west_pressure")
-_SECURITY = ("fsb", "rosgvardia", "army")
-_ELITE = tuple(n for n in FACTION_NAMES if n != "opposition")  # all but the hidden opposition
+# Names kept for callers that imported them from here.
+OUTCOMES, IN_POWER, SERIES = out.OUTCOMES, out.IN_POWER, out.SERIES
+#: The services whose open defection the history patterns look for.
+SERVICES = ("fsb", "gru", "svr", "rosgvardia", "army")
 
 
 def seed_from(rng: Any) -> int:
@@ -49,8 +53,11 @@ def seed_from(rng: Any) -> int:
 class StormModel(mesa.Model):
     """The Perfect Storm world, over ``replicates`` replicates at once.
 
-    Replicate ``first_replicate + i`` draws its randomness from (seed, its id,
-    step, site) only, so it is the same alone, in any batch, at any offset.
+    Replicate ``first_replicate + i`` (or ``replicate_ids[i]``) draws its
+    randomness from (seed, its id, step, site) only, so it is the same alone,
+    in any batch, at any offset. ``worlds`` maps dotted keys to one value per
+    replicate. Other keyword arguments are scenario keys (``**{"wagner.speed_kmh":
+    40}``), which is how ``mesa.batch_run`` passes its ``parameters``.
     """
 
     def __init__(
@@ -61,30 +68,59 @@ class StormModel(mesa.Model):
         first_replicate: int = 0,
         record_series: bool = False,
         observers: list[Callable[[StormModel], None]] | None = None,
+        worlds: Mapping[str, np.ndarray] | None = None,
+        replicate_ids: np.ndarray | None = None,
+        **scenario_keys: Any,
     ) -> None:
         self.seed_value = seed_from(rng)
         super().__init__(rng=self.seed_value % (2**32))
-        if int(replicates) < 1:
-            raise ValueError(f"replicates must be at least 1, got {replicates}")
-        self.spec = load_scenario(scenario)
-        self.R = int(replicates)
-        self.first_replicate = int(first_replicate)
-        self.streams = Streams(self.seed_value, np.arange(self.R, dtype=np.uint64) + self.first_replicate)
+        spec = load_scenario(scenario)
+        if scenario_keys:
+            spec = spec.with_values(scenario_keys)
+        self.spec = spec
+        if replicate_ids is None:
+            if int(replicates) < 1:
+                raise ValueError(f"replicates must be at least 1, got {replicates}")
+            ids = np.arange(int(replicates), dtype=np.int64) + int(first_replicate)
+        else:
+            ids = np.asarray(replicate_ids, dtype=np.int64)
+            if ids.ndim != 1 or len(ids) < 1 or (ids < 0).any():
+                raise ValueError("replicate_ids must be a non-empty 1-D array of ids >= 0")
+        self.R = len(ids)
+        self.replicate_ids = ids
+        self.first_replicate = int(ids[0])
+        self.streams = Streams(self.seed_value, ids.astype(np.uint64))
         self._sites: dict[str, np.uint64] = {}
-        self.clock = Clock(self.spec)
+        self.clock = Clock(spec)
         self.step_index = 0
         self.hours = 0.0
-        self.dt_hours = self.clock.dt[0]
+        self.dt_hours = float(self.clock.dt[0])
         self.streams.begin_step(-1)  # draws made while building the world
 
-        self.params = dict(self.spec.params)
+        # Each replicate's world: the scenario's values, its uncertain draws, explicit worlds.
+        self.draw_ids = unc.draw_ids(ids, spec.replicates_per_draw)
+        drawn = unc.sample(spec.uncertainty(), self.seed_value, self.draw_ids) if spec.uncertain else {}
+        self.worlds: dict[str, np.ndarray] = {**drawn, **dict(worlds or {})}
+        params, switches, hvalues = split_worlds(self.worlds, self.R)
+        self.params: dict[str, Any] = dict(spec.params)
+        self.params.update(params)
         self.flags: set[str] = set()
-        shocks = [dict(s) for s in self.spec.shocks]
-        for name in self.spec.interventions:
+        shocks = [dict(s) for s in spec.shocks]
+        for name in spec.interventions:
             shocks = INTERVENTIONS[name].apply(self.params, shocks, self.flags)
         self.shocks_at = self.clock.schedule(shocks)
-        # Any: each hypothesis class defines its own hooks, looked up by id.
-        self.h: dict[str, Any] = {hid: cls(**self.spec.hypotheses[hid]) for hid, cls in hyp.REGISTRY.items()}
+        self.h: dict[str, hyp.Hypothesis] = {}
+        for hid, cls in hyp.REGISTRY.items():
+            settings = {**spec.hypotheses[hid], **hvalues.get(hid, {})}
+            settings["on"] = switches.get(hid, settings["on"])
+            self.h[hid] = cls(**settings)
+            self.h[hid].bind(self.R)
+        self._active = [h for h in self.h.values() if h.any_on]
+        self._adjusters: dict[str, list[hyp.Hypothesis]] = {}
+        for h in self._active:
+            for quantity in h.adjustments:
+                self._adjusters.setdefault(quantity, []).append(h)
+        self._listeners = {e: [h for h in self._active if e in h.overrides()] for e in hyp.base.EVENT_HOOKS}
 
         R = self.R
         self.alive = np.ones(R, dtype=bool)
@@ -92,13 +128,15 @@ class StormModel(mesa.Model):
         self.end_hours = np.full(R, np.nan)
         self.storm = np.zeros(R)
         self.storm_peak = np.zeros(R)
+        self.signal = np.zeros(R)
         self.leaks = np.zeros(R, dtype=np.int32)
         self.west_pressure = np.zeros(R)
+        self.security_defection_hours = np.full(R, np.nan)
         # Public opinion is model-level state: the public's support for the leader.
-        self.opinion = np.full(R, self.params["kremlin.public_support"])
+        self.opinion = self.per_replicate(self.params["kremlin.public_support"])
         self._frozen = np.zeros(R, dtype=bool)  # replicates whose figures are kept
         self._final: dict[str, np.ndarray] = {}
-        self.events: list[tuple[float, str, str, Any, np.ndarray]] = []
+        self.events: list[tuple[Any, str, str, Any, np.ndarray]] = []
         self.event_hours: float | None = None  # a shock's own time while it fires
 
         # Agents, in the order they act each step.
@@ -119,19 +157,17 @@ class StormModel(mesa.Model):
         ]
 
         self.record_series = record_series
-        self.series: dict[str, list[np.ndarray]] = {k: [] for k in SERIES}
+        self.series: dict[str, list[np.ndarray]] = {s: [] for s in out.SERIES}
         self.observers = list(observers or [])
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                "outcome": _first_outcome,
-                "end_time": _first_end_time,
-                "mutiny_end": _first_mutiny_end,
-            }
-        )
+        self.datacollector = _collector(self)
 
-    # --- randomness ---------------------------------------------------------
+    # --- per-replicate values and randomness ------------------------------------
 
-    def _site(self, site: str) -> np.uint64:
+    def per_replicate(self, value: Any) -> np.ndarray:
+        """A fresh float array over replicates from a number or an array."""
+        return np.array(np.broadcast_to(np.asarray(value, dtype=float), (self.R,)))
+
+    def site(self, site: str) -> np.uint64:
         key = self._sites.get(site)
         if key is None:
             key = self._sites[site] = site_key(site)
@@ -139,11 +175,18 @@ class StormModel(mesa.Model):
 
     def draw(self, site: str) -> np.ndarray:
         """U[0, 1) per replicate, a pure function of (seed, replicate, step, site)."""
-        return self.streams.uniform(self._site(site))
+        return self.streams.uniform(self.site(site))
+
+    @staticmethod
+    def normal(u: np.ndarray) -> np.ndarray:
+        """Standard normal deviates from uniforms (the inverse CDF)."""
+        from scipy.special import ndtri
+
+        return ndtri(np.clip(u, 1e-300, 1 - 1e-16))
 
     def chance(self, p: float | np.ndarray, site: str, once: bool = False) -> np.ndarray:
         """Bernoulli(p) per replicate; ``once`` for a one-off decision whose draw ignores the step."""
-        u = self.streams.fixed(self._site(site)) if once else self.draw(site)
+        u = self.streams.fixed(self.site(site)) if once else self.draw(site)
         return u < p
 
     def hazard(self, rate: float | np.ndarray, site: str, per: str = "hour") -> np.ndarray:
@@ -173,6 +216,27 @@ class StormModel(mesa.Model):
         frac = np.divide(u, p, out=np.ones(self.R), where=happens)
         return happens, (dt - expo) + expo * frac
 
+    # --- the hypotheses' shared hooks ------------------------------------------------
+
+    def adjusted(self, quantity: str, value: Any, **context: Any) -> Any:
+        """``value`` of a named quantity after every hypothesis that adjusts it (null where off)."""
+        for h in self._adjusters.get(quantity, ()):
+            new = h.adjustments[quantity](h, self, value, **context)
+            value = new if h.all_on else np.where(h.on_mask, new, value)
+        return value
+
+    def run_hook(self, hook: str, mask: np.ndarray, *args: Any) -> None:
+        """Call an event hook of every hypothesis on in some of ``mask``'s live replicates."""
+        for h in self._listeners[hook]:
+            sub = mask & h.on_mask & self.alive
+            if sub.any():
+                if hook == "on_shock" or hook == "on_leak":
+                    getattr(h, hook)(self, args[0], sub)
+                elif hook == "on_arrival":
+                    getattr(h, hook)(self, sub, args[0])
+                else:
+                    getattr(h, hook)(self, sub)
+
     # --- time ---------------------------------------------------------------
 
     @property
@@ -182,6 +246,10 @@ class StormModel(mesa.Model):
     @property
     def now(self) -> datetime:
         return self.spec.start + timedelta(hours=self.hours)
+
+    def event_time(self) -> float:
+        """Hours since the start of what is happening now: a shock's own time, else the step's end."""
+        return self.event_hours if self.event_hours is not None else self.hours + self.dt_hours
 
     # --- shared state helpers -----------------------------------------------
 
@@ -201,64 +269,79 @@ class StormModel(mesa.Model):
                 when = self.hours + offset[idx]
             self.events.append((when, actor, event, det, idx))
 
-    def add_storm(self, amount: np.ndarray) -> None:
+    def add_storm(self, amount: np.ndarray | float) -> None:
         self.storm += amount
         np.maximum(self.storm_peak, self.storm, out=self.storm_peak)
 
     def finish(self, mask: np.ndarray, outcome: str, offset: np.ndarray | None = None) -> None:
-        """End the replicates in ``mask`` with ``outcome`` (``offset`` hours into the step, else at its end)."""
+        """End the replicates in ``mask`` with ``outcome`` (``offset`` hours into the step, else at its end).
+
+        A leader who falls loses the state: his regime's control is reported as 0.
+        """
         mask = mask & self.alive
+        if not mask.any():
+            return
         self.outcome[mask] = OUTCOMES.index(outcome)
         self.end_hours[mask] = self.hours + (self.dt_hours if offset is None else offset[mask])
+        if outcome not in IN_POWER:
+            self.kremlin.control = np.where(mask, 0.0, self.kremlin.control)
         self.alive &= ~mask
 
-    def security_defected_share(self) -> np.ndarray:
-        caps = [self.factions[f].capability for f in _SECURITY]
-        dfs = [self.factions[f].capability * self.factions[f].defected for f in _SECURITY]
-        return np.sum(dfs, axis=0) / np.sum(caps, axis=0)
+    def defected_share(self, names: tuple[str, ...] = ELITE_FACTIONS) -> np.ndarray:
+        """Share of the capability of ``names`` that has abandoned the leader."""
+        caps = np.stack([self.factions[f].capability for f in names])
+        gone = np.stack([self.factions[f].defected for f in names])
+        return (caps * gone).sum(axis=0) / caps.sum(axis=0)
 
     def cascade(self, signal: np.ndarray, offset: np.ndarray | None = None) -> None:
         """Elite defection as a threshold cascade (Granovetter 1978)."""
         from .mechanisms import threshold_cascade
 
-        thresholds = np.stack([self.factions[n].threshold for n in _ELITE])
-        weights = np.stack([self.factions[n].capability for n in _ELITE])
-        already = np.stack([self.factions[n].defected for n in _ELITE])
+        facs = [self.factions[n] for n in ELITE_FACTIONS]
+        thresholds = np.stack([f.threshold for f in facs])
+        weights = np.stack([f.capability for f in facs])
+        already = np.stack([f.defected for f in facs])
         defected = threshold_cascade(thresholds, weights, signal, already & self.alive)
-        for i, n in enumerate(_ELITE):
-            new = defected[i] & ~self.factions[n].defected & self.alive
-            self.factions[n].defected |= new
+        cost_rate = self.params["factions.defection_cost"]
+        for i, f in enumerate(facs):
+            new = defected[i] & ~f.defected & self.alive
+            if not new.any():
+                continue
+            f.defected |= new
             # A defection costs the leader support and control in proportion to its weight.
-            cost = np.where(new, 0.1 * self.factions[n].capability, 0.0)
-            self.kremlin.elite_support -= cost
-            self.kremlin.control -= cost
-            self.log(new, n, "defects", f"{n} abandons the leader", offset)
+            cost = np.where(new, cost_rate * f.capability, 0.0)
+            self.kremlin.shift(support=-cost, control=-cost)
+            self.log(new, f.name, "defects", f"{f.name} abandons the leader", offset)
+            if f.name in SERVICES:
+                when = self.hours + (self.dt_hours if offset is None else offset)
+                first = new & np.isnan(self.security_defection_hours)
+                self.security_defection_hours = np.where(first, when, self.security_defection_hours)
 
     def resolve_moscow(self, arrived: np.ndarray, offset: np.ndarray) -> None:
         """The column is at Moscow: martial law, capture, or the regime holds."""
-        martial = self.h["hidden_patrons"].declares_martial_law(self, arrived)
+        p = self.adjusted("moscow.martial_law", self.params["defence.martial_law_on_arrival"])
+        martial = arrived & self.chance(p, "moscow.martial_law", once=True)
         self.log(
-            martial,
-            "opposition",
-            "declares martial law",
-            "the hidden patrons declare martial law in Moscow and take control",
-            offset,
+            martial, "security chiefs", "declare martial law", "martial law is declared in Moscow", offset
         )
         self.finish(martial, "martial_law", offset)
+        self.run_hook("on_arrival", arrived, offset)
         rest = arrived & self.alive
         if not rest.any():
             return
         w = self.wagner
-        self.cascade(np.where(rest, 0.5 * w.strength * w.popularity, 0.0), offset)
-        loyal = [self.factions[f].loyalty * ~self.factions[f].defected for f in _SECURITY]
+        self.cascade(
+            np.where(rest, self.params["wagner.arrival_signal"] * w.strength * w.popularity, 0.0), offset
+        )
+        loyal = [self.factions[f].loyalty * ~self.factions[f].defected for f in SECURITY_FACTIONS]
         garrison = np.mean(loyal, axis=0)
         p = self.params["defence.capture_base"] * w.strength * 2 * (1 - garrison)
-        p = np.clip(p + self.security_defected_share(), 0, 1)
+        p = np.clip(p + self.defected_share(SECURITY_FACTIONS), 0, 1)
         captured = rest & self.chance(p, "moscow.capture", once=True)
         self.log(captured, "Wagner", "takes Moscow", "the column seizes the capital", offset)
         self.finish(captured, "rebel_capture", offset)
         held = rest & ~captured
-        self.kremlin.elite_support -= np.where(held, 0.1, 0.0)
+        self.kremlin.shift(support=np.where(held, -self.params["defence.held_cost"], 0.0))
         self.log(held, "Kremlin", "holds Moscow", "the garrison stops the column at the city edge", offset)
 
     # --- the step -----------------------------------------------------------
@@ -277,6 +360,8 @@ class StormModel(mesa.Model):
         self.west_pressure = sum(w.sanctions * w.resolve for w in self.west) / len(self.west)
         for actor in self.actors:
             actor.step()
+        if self._listeners["on_step"]:
+            self.run_hook("on_step", self.alive)
         self.update_world()
         self.freeze_ended()
         self.step_index += 1
@@ -287,57 +372,68 @@ class StormModel(mesa.Model):
             self.datacollector.collect(self)
 
     def fire(self, shock: dict[str, Any]) -> None:
-        """Apply a scheduled shock to every replicate (its handler lives in sim/shocks.py)."""
+        """Apply a scheduled shock (its handler lives in sim/shocks.py), then the hypotheses' hooks."""
         SHOCK_TYPES[shock["type"]].apply(self, shock)
+        self.run_hook("on_shock", self.alive, shock)
 
     def update_world(self) -> None:
-        k = self.kremlin
-        np.clip(k.elite_support, 0, 1, out=k.elite_support)
-        np.clip(k.control, 0, 1, out=k.control)
-        self.storm *= 0.5 ** (self.dt_days / self.params["storm.halflife_days"])
+        """The storm window fades, opinion moves, the elite reads the crisis, the regime may collapse."""
+        p, k = self.params, self.kremlin
+        self.storm *= 0.5 ** (self.dt_days / p["storm.halflife_days"])
         self.update_opinion()
-        # The crisis signal each faction weighs against its defection threshold:
-        # a leader losing the elite, an open storm window, a public turning away.
-        signal = np.clip(
-            0.6 * (1 - k.elite_support)
-            + 0.15 * self.storm
-            + 0.3 * np.maximum(0.6 - self.opinion, 0)
-            + 0.2 * (1 - k.control)
-            - 0.2,
+        # The crisis signal each faction weighs against its defection threshold.
+        self.signal = np.clip(
+            p["signal.elite_weight"] * (1 - k.elite_support)
+            + p["signal.storm_weight"] * self.storm
+            + p["signal.public_weight"] * np.maximum(p["signal.public_floor"] - self.opinion, 0)
+            + p["signal.control_weight"] * (1 - k.control)
+            + p["signal.legitimacy_weight"] * (1 - k.legitimacy)
+            - p["signal.offset"],
             0,
             1,
         )
-        if (signal > 0).any():
-            self.cascade(signal)
-            np.clip(k.elite_support, 0, 1, out=k.elite_support)  # defections cost support
-            np.clip(k.control, 0, 1, out=k.control)
-        caps = sum(self.factions[n].capability for n in _ELITE)
-        gone = sum(self.factions[n].capability * self.factions[n].defected for n in _ELITE)
-        collapse = (k.control < self.params["storm.collapse_control"]) & (
-            gone / caps >= self.params["storm.collapse_defected"]
-        )
-        self.log(
-            collapse, "Kremlin", "regime collapses", "external pressure and defection bring the regime down"
-        )
-        self.finish(collapse, "regime_collapse")
+        if (self.signal > 0).any():
+            self.cascade(self.signal)
+        self.collapse()
         if self.record_series:
-            for name, values in zip(SERIES, self.series_values(), strict=True):
-                self.series[name].append(values.astype(np.float32))
+            for s in out.SERIES_SPECS:
+                self.series[s.name].append(np.asarray(s.get(self), dtype=np.float32))
         for observer in self.observers:
             observer(self)
 
+    def collapse(self) -> None:
+        """Collapse from below: a base-rate hazard raised smoothly by each strain on its own.
+
+        Each strain is measured from the scenario's starting state, so a regime
+        as it starts collapses at the base rate.
+        """
+        p, k = self.params, self.kremlin
+        log_factor = (
+            p["collapse.control_gain"] * np.maximum(p["kremlin.control"] - k.control, 0)
+            + p["collapse.defection_gain"] * self.defected_share()
+            + p["collapse.pressure_gain"] * self.west_pressure
+            + p["collapse.legitimacy_gain"] * np.maximum(p["kremlin.legitimacy"] - k.legitimacy, 0)
+        )
+        rate = p["collapse.per_year"] / 365.0 * np.exp(log_factor)
+        falls = self.alive & self.hazard(rate, "regime.collapse", per="day")
+        self.log(
+            falls, "Kremlin", "regime collapses", "external pressure and defection bring the regime down"
+        )
+        self.finish(falls, "regime_collapse")
+
     def update_opinion(self) -> None:
         """The public follows the elite's mood slowly and recoils from open crises."""
-        rate = min(self.params["kremlin.support_recovery_per_day"] * self.dt_days, 1.0)
-        target = self.params["kremlin.public_support"] * (0.5 + 0.5 * self.kremlin.elite_support / 0.75)
+        p = self.params
+        rate = np.minimum(p["kremlin.support_recovery_per_day"] * self.dt_days, 1.0)
+        relative = self.kremlin.elite_support / np.maximum(p["kremlin.elite_support"], 1e-9)
+        target = p["kremlin.public_support"] * (0.5 + 0.5 * relative)
         self.opinion += (target - self.opinion) * rate
-        self.opinion -= 0.02 * self.storm * self.dt_days / 30
+        self.opinion -= p["kremlin.public_storm_erosion_per_day"] * self.storm * self.dt_days
         np.clip(self.opinion, 0, 1, out=self.opinion)
 
     def series_values(self) -> tuple[np.ndarray, ...]:
-        """The key series this step, in the order of SERIES."""
-        k = self.kremlin
-        return (k.elite_support, k.control, self.wagner.distance, self.west_pressure)
+        """The key series this step, in the order of sim.outputs.SERIES."""
+        return tuple(s.get(self) for s in out.SERIES_SPECS)
 
     def close(self) -> None:
         """End of the scenario: every live replicate gets a regime outcome."""
@@ -369,20 +465,7 @@ class StormModel(mesa.Model):
         return np.array(OUTCOMES, dtype=object)[self.outcome]
 
     def _figures(self) -> dict[str, np.ndarray]:
-        """The per-replicate figures of :meth:`results`, from the current state."""
-        w, k = self.wagner, self.kremlin
-        gained = np.stack([self.factions[f].gained for f in ("fsb", "gru", "svr")])
-        return {
-            "mutiny_end": w.mutiny_end,
-            "closest_km_to_moscow": w.closest,
-            "mutiny_hours": w.mutiny_hours,
-            "leaks": self.leaks,
-            "top_leak_gainer": np.where(gained.max(axis=0) > 0, gained.argmax(axis=0), 3),
-            "leader_elite_support": k.elite_support,
-            "regime_control": k.control,
-            "storm_peak": self.storm_peak,
-            "public_support": self.opinion,
-        }
+        return {f.name: f.get(self) for f in out.FIGURE_SPECS}
 
     def freeze_ended(self) -> None:
         """Keep the figures of replicates that have ended.
@@ -390,7 +473,7 @@ class StormModel(mesa.Model):
         Ended replicates keep computing while the rest of the batch runs; without
         this their figures would depend on when the batch stopped, i.e. on the
         other replicates, and a replicate alone would differ from the same one
-        inside a batch (DESIGN.md, decision 2).
+        inside a batch.
         """
         new = ~self.alive & ~self._frozen
         if not new.any():
@@ -400,34 +483,15 @@ class StormModel(mesa.Model):
         self._frozen |= new
 
     def results(self) -> pd.DataFrame:
-        """One row per replicate (the columns of :func:`sim.simulate`)."""
+        """One row per replicate: its id, its world (draw and drawn values), outcome and figures."""
+        from .results import results_frame
+
         current = self._figures()
         fig = {
             key: np.where(self._frozen, self._final[key], values) if key in self._final else values
             for key, values in current.items()
         }
-        end_time = np.datetime64(self.spec.start) + (self.end_hours * 3600).astype("timedelta64[s]")
-        return pd.DataFrame(
-            {
-                "replicate": np.arange(self.R, dtype=np.int64) + self.first_replicate,
-                "outcome": pd.Categorical(self.outcome_names(), categories=OUTCOMES),
-                "end_time": end_time,
-                "end_hours": self.end_hours,
-                "mutiny_end": pd.Categorical(
-                    np.array(MUTINY_ENDS, dtype=object)[fig["mutiny_end"]], categories=MUTINY_ENDS
-                ),
-                "closest_km_to_moscow": fig["closest_km_to_moscow"],
-                "mutiny_hours": fig["mutiny_hours"],
-                "leaks": fig["leaks"],
-                "top_leak_gainer": np.array(["fsb", "gru", "svr", "none"], dtype=object)[
-                    fig["top_leak_gainer"]
-                ],
-                "leader_elite_support": fig["leader_elite_support"],
-                "regime_control": fig["regime_control"],
-                "storm_peak": fig["storm_peak"],
-                "public_support": fig["public_support"],
-            }
-        )
+        return results_frame(self, fig)
 
     def events_for(self, i: int) -> list[dict[str, Any]]:
         """The event log of local replicate ``i``, in time order: time, actor, event, detail."""
@@ -438,7 +502,6 @@ class StormModel(mesa.Model):
                 det = detail[pos] if isinstance(detail, np.ndarray) else detail
                 at = float(hours[pos]) if isinstance(hours, np.ndarray) else float(hours)
                 found.append((at, seq, actor, event, str(det)))
-        # Events of one step are logged actor by actor; order them by their own time.
         found.sort()
         return [
             {
@@ -451,13 +514,33 @@ class StormModel(mesa.Model):
         ]
 
 
-def _first_outcome(m: StormModel) -> str:
-    return str(m.outcome_names()[0]) if m.outcome[0] >= 0 else "running"
+class _EnsembleCollector(mesa.DataCollector):
+    """A model of many replicates has no single value to report per model."""
+
+    def __init__(self, replicates: int) -> None:
+        super().__init__()
+        self.replicates = replicates
+
+    def collect(self, model: Any) -> None:
+        pass
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        raise UsageError(
+            f"StormModel with replicates={self.replicates} reports per replicate through "
+            "results(); under mesa.batch_run use replicates=1 (one replicate per model)"
+        )
 
 
-def _first_end_time(m: StormModel) -> float:
-    return float(m.end_hours[0])
+def _collector(model: StormModel) -> mesa.DataCollector:
+    """Per-model reporters for ``mesa.batch_run``: every ``results()`` column, under the same name."""
+    if model.R > 1:
+        return _EnsembleCollector(model.R)
+    from .results import result_columns
+
+    return mesa.DataCollector(
+        model_reporters={c: (lambda m, c=c: m.results().iloc[0][c]) for c in result_columns(model)}
+    )
 
 
-def _first_mutiny_end(m: StormModel) -> str:
-    return MUTINY_ENDS[int(m.wagner.mutiny_end[0])]
+# Keep PARAMS importable from here for older callers.
+__all__ = ["IN_POWER", "OUTCOMES", "PARAMS", "SERIES", "StormModel", "seed_from"]

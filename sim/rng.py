@@ -48,6 +48,18 @@ def site_key(name: str) -> np.uint64:
     return np.uint64(int.from_bytes(digest, "little"))
 
 
+def keyed_uniform(seed: int, ids: np.ndarray, site: np.uint64) -> np.ndarray:
+    """U[0, 1) per id, a pure function of (seed, id, site) with no step counter.
+
+    For values fixed before a run starts (a replicate's parameter draw).
+    """
+    seed_key = np.uint64(_mix_int(int(seed) * _GOLDEN + 3))
+    x = _mix(np.asarray(ids, dtype=np.uint64) * np.uint64(_GOLDEN) ^ seed_key)
+    x ^= site
+    _mix(x)
+    return (x >> _S11) * _TO_UNIT
+
+
 class Streams:
     """Uniform draws over a set of replicates, keyed by step and site."""
 

@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import json
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -29,7 +30,7 @@ TIME_PARAMS: dict[str, Param] = {
 }
 TEXT_KEYS = ("title", "question", "description")
 GROUPS = sorted({k.split(".")[0] for k in PARAMS})
-TOP_KEYS = (*TEXT_KEYS, "extends", "time", "hypotheses", "shocks", "interventions", *GROUPS)
+TOP_KEYS = (*TEXT_KEYS, "extends", "time", "hypotheses", "shocks", "interventions", "uncertain", *GROUPS)
 
 
 def _fmt_time(t: datetime) -> str:
@@ -72,6 +73,41 @@ class Scenario:
     hypotheses: dict[str, dict[str, Any]]
     shocks: list[dict[str, Any]]
     interventions: list[str] = field(default_factory=list)
+    #: dotted key -> distribution (plain data, validated by sim.uncertain)
+    uncertain: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: replicates per parameter draw (nested design); 1: every replicate its own draw
+    replicates_per_draw: int = 1
+
+    def uncertainty(self) -> dict[str, Any]:
+        """The uncertain keys as :class:`sim.uncertain.Dist` objects."""
+        from . import uncertain
+
+        return uncertain.parse_table(self.uncertain)
+
+    @property
+    def hypotheses_uncertain(self) -> list[str]:
+        """Ids of the hypotheses whose switch is drawn per replicate."""
+        return [h for h in hyp.IDS if f"hypotheses.{h}.on" in self.uncertain]
+
+    def with_uncertain(
+        self, dists: Mapping[str, Any] | None = None, replicates_per_draw: int | None = None
+    ) -> Scenario:
+        """A copy with more uncertain keys (``sim.uncertain.Dist`` values) and/or a nested design."""
+        new = copy.deepcopy(self)
+        for key, d in (dists or {}).items():
+            new.uncertain[key] = d.to_dict()
+        if replicates_per_draw is not None:
+            if int(replicates_per_draw) < 1:
+                raise UsageError(f"replicates per draw must be at least 1, got {replicates_per_draw}")
+            new.replicates_per_draw = int(replicates_per_draw)
+        return new
+
+    def with_values(self, values: Mapping[str, object]) -> Scenario:
+        """A copy with typed values set by dotted key (the library side of ``--set``)."""
+        new = copy.deepcopy(self)
+        for key, value in values.items():
+            new.set_key(key, value, where="scenario key")
+        return new
 
     @property
     def hypotheses_on(self) -> list[str]:
@@ -99,6 +135,10 @@ class Scenario:
             "shocks": [{**s, "at": _fmt_time(s["at"])} for s in self.shocks],
             "interventions": list(self.interventions),
         }
+        if self.uncertain:
+            out["uncertain"] = copy.deepcopy(self.uncertain)
+        if self.replicates_per_draw != 1:
+            out["replicates_per_draw"] = self.replicates_per_draw
         for key, value in self.params.items():
             node = out
             *parents, leaf = key.split(".")
@@ -271,6 +311,7 @@ def _validate(path: Path, raw: dict[str, Any]) -> None:
         else:
             raise _unknown(path, f"time.{k}", ["start", "end", *TIME_PARAMS])
     _validate_hypotheses(path, raw.get("hypotheses", {}))
+    _validate_uncertain(path, raw.get("uncertain", {}))
     _validate_shocks(path, raw.get("shocks", []))
     ivs = raw.get("interventions", [])
     if not isinstance(ivs, list) or not all(isinstance(i, str) for i in ivs):
@@ -324,6 +365,17 @@ def _validate_hypotheses(path: Path, table: object) -> None:
                 _check_number(path, key, cls.params[k], v)
             else:
                 raise _unknown(path, key, ["on", *cls.params])
+
+
+def _validate_uncertain(path: Path, table: object) -> None:
+    from .uncertain import UncertainError, parse_table
+
+    if not isinstance(table, dict):
+        raise ScenarioError(f"{path}: uncertain: expected a table keyed by dotted parameter keys")
+    try:
+        parse_table(table)
+    except UncertainError as err:
+        raise ScenarioError(f"{path}: uncertain: {err}") from None
 
 
 def _validate_shocks(path: Path, shocks: object) -> None:
@@ -442,4 +494,11 @@ def load_scenario(source: str | Path | Scenario) -> Scenario:
         hypotheses=hyps,
         shocks=shocks,
         interventions=list(raw.get("interventions", [])),
+        uncertain=_uncertain_data(raw.get("uncertain", {})),
     )
+
+
+def _uncertain_data(table: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    from .uncertain import parse_table
+
+    return {k: d.to_dict() for k, d in parse_table(table).items()}

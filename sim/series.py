@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from .clock import Clock
-from .model import SERIES
+from . import outputs as out
+from .outputs import SERIES
 from .scenario import Scenario
 
 if TYPE_CHECKING:
@@ -42,12 +43,9 @@ QUANTILE_COLUMNS = ("q05", "q25", "q50", "q75", "q95")
 
 
 def ranges(spec: Scenario) -> dict[str, tuple[float, float]]:
-    """The fixed histogram range of each series, a function of the scenario alone."""
+    """The fixed histogram range of each series, a function of the scenario alone (sim.outputs)."""
     return {
-        "elite_support": (0.0, 1.0),
-        "control": (0.0, 1.0),
-        "distance_km": (0.0, float(spec.params["wagner.start_km"])),
-        "west_pressure": (0.0, 1.0),
+        s.name: (s.low, float(spec.params[s.high_key]) if s.high_key else s.high) for s in out.SERIES_SPECS
     }
 
 

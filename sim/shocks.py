@@ -6,9 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from .params import Param
+from .params import INTERCEPT_FACTIONS, Param
 
 if TYPE_CHECKING:
     from .model import StormModel
@@ -21,58 +19,50 @@ def _invasion(m: StormModel, shock: Shock) -> None:
     m.front.begin_war()
 
 
-def _nuclear_signalling(m: StormModel, shock: Shock) -> None:
-    m.kremlin.escalation = max(m.kremlin.escalation, 1)
-    hyp = m.h["nuclear_leak"]
-    rise, leaked, rally = hyp.response(m)
+def _sanctions(m: StormModel, shock: Shock) -> None:
     for w in m.west:
-        w.sanctions += rise
-    harsh = leaked & ~rally
-    k = m.kremlin
-    k.elite_support += np.where(harsh, -hyp.drain, np.where(rally, 0.5 * hyp.drain, 0.0))
-    k.control -= np.where(harsh, hyp.drain, 0.0)
-    m.add_storm(np.where(harsh, 0.6, 0.0))
+        w.sanctions += m.params["west.sanctions_2022"]
+    m.log(m.alive, "West", "sanctions", "the US, UK and EU impose broad sanctions")
+
+
+def _nuclear_signalling(m: StormModel, shock: Shock) -> None:
+    # The null reading: the signal reaches the West through ordinary channels only.
+    m.kremlin.escalation = max(m.kremlin.escalation, 1)
+    for w in m.west:
+        w.sanctions += m.params["west.nuclear_response"]
     m.log(m.alive, "Kremlin", "nuclear signalling", "readiness to use a tactical nuclear weapon is signalled")
-    m.log(
-        leaked,
-        "insiders",
-        "leak to US intelligence",
-        "insiders pass the nuclear readiness to the US; harsh measures follow",
-    )
-    m.log(rally, "elite", "rallies", "harsh measures rally the elite round the leader")
 
 
 def _mutiny(m: StormModel, shock: Shock) -> None:
     m.wagner.rise(shock["grievance_needed"])
 
 
+def _mutiny_leader_death(m: StormModel, shock: Shock) -> None:
+    m.wagner.die(m.wagner.started_h == m.wagner.started_h)  # wherever a mutiny happened
+
+
 def _call_leak(m: StormModel, shock: Shock) -> None:
     # Whoever kept the recording of the mediator's call now releases it.
-    for name in ("fsb", "gru", "svr"):
+    for name in INTERCEPT_FACTIONS:
         f = m.factions[name]
         has = f.call_recording & m.alive
         f.call_recording &= ~has
         f.holdings += has
-        f.release(has, "the Lukashenko-Prigozhin call", m.h["controlled_leaks"].beneficiary())
+        f.release(has, "the Lukashenko-Prigozhin call")
 
 
 def _long_range(m: StormModel, shock: Shock) -> None:
     for w in m.west:
         w.authorised = True
-        w.sanctions += 0.1
+        w.sanctions += m.params["west.long_range_sanctions"]
     m.log(m.alive, "West", "authorises long-range strikes", "Ukraine may strike deep inside Russia")
 
 
 def _ballistic(m: StormModel, shock: Shock) -> None:
     m.kremlin.escalation = max(m.kremlin.escalation, 2)
-    coop, storm = m.h["ballistic_pretext"].cooperation_boost()
     for w in m.west:
-        w.sanctions += 0.05
-    m.factions["opposition"].cooperation += coop
-    m.add_storm(np.full(m.R, storm))
+        w.sanctions += m.params["west.ballistic_sanctions"]
     m.log(m.alive, "Kremlin", "ballistic strike", "a new intermediate-range missile hits Dnipro")
-    if coop:
-        m.log(m.alive, "West", "pretext", "the West and opposition forces at home begin to cooperate")
 
 
 @dataclass(frozen=True)
@@ -95,6 +85,11 @@ SHOCK_TYPES: dict[str, ShockType] = {
             _invasion,
         ),
         ShockType(
+            "sanctions",
+            "the US, UK and EU impose broad sanctions (from 26 Feb 2022)",
+            _sanctions,
+        ),
+        ShockType(
             "nuclear_signalling",
             "the leadership signals readiness to use a tactical nuclear weapon (autumn 2022)",
             _nuclear_signalling,
@@ -111,6 +106,12 @@ SHOCK_TYPES: dict[str, ShockType] = {
                     0.0, 0, 1, "share", "grievance Wagner needs before it rises", "guess"
                 ),
             },
+        ),
+        ShockType(
+            "mutiny_leader_death",
+            "the mutiny's leader dies when his plane crashes (23 Aug 2023); "
+            "no effect where there was no mutiny",
+            _mutiny_leader_death,
         ),
         ShockType(
             "call_leak",

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..agents import MUTINY_ENDS
+from ..outputs import MUTINY_ENDS
 from ..banner import BANNER, hypotheses_line
 from ..errors import StormError, UsageError
 from ..hypotheses import REGISTRY

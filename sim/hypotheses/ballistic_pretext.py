@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
 from ..params import Param
 from .base import Hypothesis, register
+
+if TYPE_CHECKING:
+    from ..model import StormModel
 
 
 @register
@@ -27,13 +34,14 @@ class BallisticPretext(Hypothesis):
     }
     params = {
         "cooperation": Param(
-            0.5, 0, 1, "share", "Western-opposition cooperation the pretext creates", "guess"
+            0.5, 0, 1, "share", "Western-opposition cooperation the pretext creates", "guess", (0.2, 0.8)
         ),
-        "storm": Param(0.4, 0, 2, "index", "storm index the pretext adds", "guess"),
+        "storm": Param(0.4, 0, 2, "index", "storm index the pretext adds", "guess", (0.2, 0.8)),
     }
 
-    def cooperation_boost(self) -> tuple[float, float]:
-        """(cooperation gained, storm index added) at the ballistic strike."""
-        if not self.on:
-            return 0.0, 0.0
-        return self.values["cooperation"], self.values["storm"]
+    def on_shock(self, model: StormModel, shock: dict[str, Any], mask: np.ndarray) -> None:
+        if shock["type"] != "ballistic_strike":
+            return
+        model.factions["opposition"].cooperation += np.where(mask, self.cooperation, 0.0)
+        model.add_storm(np.where(mask, self.storm, 0.0))
+        model.log(mask, "West", "pretext", "the West and opposition forces at home begin to cooperate")

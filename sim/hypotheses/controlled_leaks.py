@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..params import Param
-from .base import Hypothesis, register
+from .base import Hypothesis, Value, adjusts, register
 
 if TYPE_CHECKING:
     from ..agents import Faction
@@ -32,38 +32,38 @@ class ControlledLeaks(Hypothesis):
             "trigger); the releasing faction gains capability."
         ),
         "null": (
-            "Material still accumulates, but leaks happen at a fixed random rate, at no "
-            "chosen moment, and nobody gains from them."
+            "Material still accumulates, but leaks happen at a fixed random rate "
+            "(factions.random_leak_per_day), at no chosen moment, and nobody gains from them."
         ),
         "probe": "perfect_storm.toml",
     }
     params = {
         "trigger_support": Param(
-            0.7, 0, 1, "share", "elite support below which a holder releases material", "guess"
+            0.7, 0, 1, "share", "elite support below which a holder releases material", "guess", (0.55, 0.8)
         ),
-        "gain": Param(0.03, 0, 0.5, "share", "capability the ordering faction gains per release", "guess"),
-        "random_leak_per_day": Param(
-            0.003,
+        "release_per_day": Param(
+            0.03,
             0,
             1,
             "per day",
-            "null version: daily chance a holding leaks by accident",
+            "daily hazard that a holder releases an item while the leader is vulnerable, at full ambition",
             "guess",
+            (0.01, 0.06),
+        ),
+        "gain": Param(
+            0.03, 0, 0.5, "share", "capability the ordering faction gains per release", "guess", (0.01, 0.06)
         ),
     }
 
-    def release(self, model: StormModel, faction: Faction) -> np.ndarray:
-        """Which replicates release one item of ``faction``'s holdings this step."""
-        holding = faction.holdings > 0
-        if not holding.any():
-            return holding
-        if self.on:
-            vulnerable = model.kremlin.elite_support < self.trigger_support
-            # An ambitious faction moves sooner: its hazard scales with ambition.
-            act = model.hazard(0.03 * faction.ambition, f"leak.{faction.name}", per="day")
-            return holding & vulnerable & act
-        return holding & model.hazard(self.random_leak_per_day, f"leak.{faction.name}", per="day")
+    @adjusts("leak.rate")
+    def timed_release(self, model: StormModel, rate: Value, faction: Faction) -> Value:
+        """A holder waits for a vulnerable leader, and an ambitious one moves sooner."""
+        vulnerable = model.kremlin.elite_support < self.trigger_support
+        return np.where(vulnerable, self.release_per_day * faction.ambition, 0.0)
 
-    def beneficiary(self) -> bool:
-        """Whether a release has a faction that ordered it and gains."""
-        return self.on
+    def on_leak(self, model: StormModel, faction: Faction, released: np.ndarray) -> None:
+        """The release was ordered: the ordering faction gains capability."""
+        gain = np.where(released, self.gain, 0.0)
+        faction.capability = np.minimum(faction.capability + gain, 1.0)
+        faction.gained += gain
+        model.log(released, faction.name, "orders the leak", f"ordered by {faction.name}, who gains")

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..params import Param
-from .base import Hypothesis, register
+from .base import Hypothesis, Value, adjusts, register
+
+if TYPE_CHECKING:
+    from ..model import StormModel
 
 
 @register
@@ -22,17 +27,31 @@ class FalseIntelligence(Hypothesis):
         ),
         "status": "speculative",
         "mechanism": (
-            "The Kremlin's expected resistance is biased downward by ``bias``; the gap "
-            "between promise and result during the opening offensive costs the leader "
-            "elite support and feeds the storm window."
+            "The pre-war optimism is the same size as in the null version (it is documented), "
+            "but it was planted: when the offensive stalls, the gap between promise and result "
+            "is pinned on the leader, multiplying what it costs him in elite support and "
+            "lasting legitimacy by 1 + blame."
         ),
-        "null": "The estimate is honest: the true resistance plus unbiased noise.",
+        "null": (
+            "The optimism is an ordinary error (front.prewar_optimism): the gap still costs the "
+            "leader when the offensive stalls, at the ordinary rate."
+        ),
         "probe": "invasion_2022.toml",
     }
     params = {
-        "bias": Param(0.45, 0, 1, "share", "how far the planted estimate understates resistance", "guess"),
+        "blame": Param(
+            1.0,
+            0,
+            5,
+            "factor",
+            "extra cost of the failure to the leader when it was engineered to be pinned on him "
+            "(a multiple of the ordinary cost)",
+            "guess",
+            (0.3, 2.0),
+        ),
     }
 
-    def estimate_bias(self) -> float:
-        """Amount subtracted from the honest estimate of resistance."""
-        return self.values["bias"] if self.on else 0.0
+    @adjusts("front.gap_cost")
+    def pin_it_on_the_leader(self, model: StormModel, cost: Value) -> Value:
+        """The planters make sure the gap is read as the leader's own failure."""
+        return cost * (1 + self.blame)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..params import Param
-from .base import Hypothesis, register
+from .base import Hypothesis, Value, adjusts, register
 
 if TYPE_CHECKING:
     from ..model import StormModel
@@ -32,40 +32,49 @@ class HiddenPatrons(Hypothesis):
             "column reaches Moscow, the group may declare martial law and take power."
         ),
         "null": (
-            "The opposition network exists but has no link to Wagner: no covert help, "
-            "no discouragement, no declaration of martial law."
+            "The opposition network exists but has no link to Wagner: no covert help, no "
+            "discouragement; martial law on arrival comes only from the security chiefs' own "
+            "chance of declaring it (defence.martial_law_on_arrival)."
         ),
         "probe": "mutiny_hidden_patrons.toml",
     }
     params = {
-        "covert_help": Param(0.35, 0, 1, "share", "fraction of resistance removed by covert help", "guess"),
+        "covert_help": Param(
+            0.35, 0, 1, "share", "fraction of resistance removed by covert help", "guess", (0.15, 0.6)
+        ),
         "defence_delay": Param(
-            1.0, 0, 5, "factor", "extra time Moscow's defences need, as a multiple", "guess"
+            1.0, 0, 5, "factor", "extra time Moscow's defences need, as a multiple", "guess", (0.3, 2.0)
         ),
         "deal_discouragement": Param(
-            0.35, 0, 1, "share", "how much the patrons cut Wagner's readiness for a deal", "guess"
+            0.35, 0, 1, "share", "how much the patrons cut Wagner's readiness for a deal", "guess", (0.1, 0.6)
         ),
         "declare_prob": Param(
-            0.6, 0, 1, "probability", "chance the group declares martial law on arrival", "guess"
+            0.6,
+            0,
+            1,
+            "probability",
+            "chance the group declares martial law as the column arrives, at the opposition's starting capability",
+            "guess",
+            (0.3, 0.9),
         ),
     }
 
-    def covert_help(self) -> float:
-        """Fraction of the column's resistance removed."""
-        return self.values["covert_help"] if self.on else 0.0
+    @adjusts("march.resistance")
+    def help_the_column(self, model: StormModel, resistance: Value) -> Value:
+        return resistance * (1 - self.covert_help)
 
-    def prep_factor(self) -> float:
-        """Multiplier on the hours Moscow's defences need."""
-        return 1.0 + self.values["defence_delay"] if self.on else 1.0
+    @adjusts("defence.prep_hours")
+    def slow_the_defences(self, model: StormModel, hours: Value) -> Value:
+        return hours * (1 + self.defence_delay)
 
-    def deal_factor(self) -> float:
-        """Multiplier on Wagner's hazard of accepting a deal."""
-        return 1.0 - self.values["deal_discouragement"] if self.on else 1.0
+    @adjusts("wagner.deal_rate")
+    def discourage_a_deal(self, model: StormModel, rate: Value) -> Value:
+        return rate * (1 - self.deal_discouragement)
 
-    def declares_martial_law(self, model: StormModel, arrived: np.ndarray) -> np.ndarray:
-        """Replicates where the group declares martial law as the column arrives."""
-        if not self.on:
-            return np.zeros_like(arrived)
-        capable = model.factions["opposition"].capability / 0.25  # 1 at the default
-        p = np.minimum(self.declare_prob * capable, 1.0)
-        return arrived & model.chance(p, "patrons.declare", once=True)
+    @adjusts("moscow.martial_law")
+    def declare_on_arrival(self, model: StormModel, p: Value) -> Value:
+        """The patrons' own declaration adds to the security chiefs' chance of one."""
+        opp = model.factions["opposition"]
+        capable = opp.capability / np.maximum(opp.initial_capability, 1e-9)
+        ours = np.minimum(self.declare_prob * capable, 1.0)
+        return 1 - (1 - p) * (1 - ours)

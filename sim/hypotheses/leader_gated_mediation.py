@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..params import Param
-from .base import Hypothesis, register
+from .base import Hypothesis, Value, adjusts, register
 
 if TYPE_CHECKING:
     from ..model import StormModel
@@ -26,34 +26,35 @@ class LeaderGatedMediation(Hypothesis):
         "section": "Prigozhin's rebellion and martial law",
         "status": "speculative",
         "mechanism": (
-            "The mediator calls only after the Kremlin authorises it; the call is always "
+            "The mediator calls only after the Kremlin asks for mediation; the call is "
             "intercepted by a service with the capability, and the recording becomes "
             "material that can be leaked later."
         ),
         "null": (
-            "The mediator calls on his own initiative, whether or not the Kremlin asked, at "
-            "a fixed hourly hazard; the call is recorded only by chance."
+            "The mediator calls when the leader asks or, before that, on his own initiative "
+            "(mediator.initiative_per_h); the call is recorded only by chance "
+            "(mediator.record_prob). The claim removes the initiative, so it can only delay "
+            "the call: its effect has one sign in every scenario."
         ),
         "probe": "mutiny_2023.toml",
     }
     params = {
-        "initiative_per_h": Param(
-            0.08, 0, 5, "per hour", "null version: the mediator's own hazard of calling", "guess"
-        ),
-        "null_intercept_prob": Param(
-            0.3, 0, 1, "probability", "null version: chance the call is recorded", "guess"
+        "authorised_record_prob": Param(
+            1.0,
+            0,
+            1,
+            "probability",
+            "chance the services record a call they knew was coming (their equipment and access)",
+            "guess",
+            (0.7, 1.0),
         ),
     }
 
-    def calls(self, model: StormModel, waiting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Replicates where the mediator makes the call this step, and when (hours into it)."""
-        if self.on:
-            return waiting & model.kremlin.mediation_sought, model.kremlin.mediation_offset
-        happens, offset = model.hazard_at(self.initiative_per_h, "mediator.initiative")
-        return waiting & happens, offset
+    @adjusts("mediator.initiative_rate")
+    def no_initiative(self, model: StormModel, rate: Value) -> Value:
+        """The mediator cannot call unasked: only the leader's request opens talks."""
+        return rate * 0.0
 
-    def recorded(self, model: StormModel, called: np.ndarray) -> np.ndarray:
-        """Replicates where the call is intercepted and kept."""
-        if self.on:
-            return called.copy()
-        return called & model.chance(self.null_intercept_prob, "mediator.recorded")
+    @adjusts("mediator.record_prob")
+    def recorded_by_design(self, model: StormModel, p: Value) -> Value:
+        return np.maximum(p, self.authorised_record_prob)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..params import Param
-from .base import Hypothesis, register
+from .base import Hypothesis, Value, adjusts, register
+
+if TYPE_CHECKING:
+    from ..model import StormModel
 
 
 @register
@@ -26,12 +31,18 @@ class LongRangeStorm(Hypothesis):
         "probe": "long_range_2024.toml",
     }
     params = {
-        "storm_per_strike": Param(0.06, 0, 2, "index", "storm index added by each strike", "guess"),
-        "control_per_strike": Param(0.001, 0, 0.2, "share", "regime control lost per strike", "guess"),
+        "storm_per_strike": Param(
+            0.06, 0, 2, "index", "storm index added by each strike", "guess", (0.02, 0.12)
+        ),
+        "control_per_strike": Param(
+            0.001, 0, 0.2, "share", "regime control lost per strike", "guess", (0.0003, 0.003)
+        ),
     }
 
-    def strike_effect(self) -> tuple[float, float]:
-        """(storm index added, control lost) per strike."""
-        if not self.on:
-            return 0.0, 0.0
-        return self.values["storm_per_strike"], self.values["control_per_strike"]
+    @adjusts("strike.storm")
+    def open_a_window(self, model: StormModel, storm: Value) -> Value:
+        return storm + self.storm_per_strike
+
+    @adjusts("strike.control")
+    def cost_control(self, model: StormModel, control: Value) -> Value:
+        return control + self.control_per_strike

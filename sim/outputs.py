@@ -1,0 +1,292 @@
+"""What a run reports, declared once (the starsim ``define_results`` pattern).
+
+Three kinds of output, each a tuple of small declarations:
+
+- :data:`OUTCOME_SPECS`: the fixed outcome vocabulary, one per replicate;
+- :data:`FIGURE_SPECS`: the per-replicate figures of ``results()``, with a getter
+  that reads them off the model;
+- :data:`SERIES_SPECS`: the per-step series of fan charts, with a getter.
+
+The results table, ``simulate``'s columns, the compare figures, the series,
+the plot palettes and the page's rows are all derived from these; nothing else
+keeps a list of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .model import StormModel
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One outcome of the fixed vocabulary."""
+
+    name: str
+    label: str
+    colour: str
+    in_power: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A per-replicate result column.
+
+    ``kind``: ``float`` (NaN where it does not apply), ``int``, ``category``
+    (the getter returns codes into ``categories``) or ``time`` (the getter
+    returns hours since the scenario's start, NaN for never; the column is a
+    datetime).
+    """
+
+    name: str
+    label: str
+    unit: str
+    kind: Literal["float", "int", "category", "time"]
+    description: str
+    get: Callable[[StormModel], np.ndarray] = field(repr=False, compare=False)
+    categories: tuple[str, ...] = ()
+    #: Shown by compare as a paired shift (numeric figures that say something).
+    compared: bool = True
+
+
+@dataclass(frozen=True)
+class Series:
+    """A per-step series drawn as a fan chart; ``low``/``high`` bound its histogram."""
+
+    name: str
+    label: str
+    unit: str
+    colour: str
+    low: float
+    high: float
+    description: str
+    get: Callable[[StormModel], np.ndarray] = field(repr=False, compare=False)
+    #: True when the series' upper bound is a scenario parameter (the road length).
+    high_key: str | None = None
+
+
+OUTCOME_SPECS: tuple[Outcome, ...] = (
+    Outcome(
+        "regime_intact",
+        "regime intact",
+        "#4c72b0",
+        True,
+        "the leader is in power at the end, with elite support and control above the weakened line",
+    ),
+    Outcome(
+        "regime_weakened",
+        "regime weakened",
+        "#8fb0d9",
+        True,
+        "the leader is in power at the end, but elite support or control is below the weakened line",
+    ),
+    Outcome(
+        "martial_law",
+        "martial law",
+        "#c44e52",
+        False,
+        "a faction declares martial law in Moscow and takes control",
+    ),
+    Outcome("palace_coup", "palace coup", "#dd8452", False, "insiders remove the leader"),
+    Outcome("rebel_capture", "rebel capture", "#8172b3", False, "the mercenary column takes Moscow"),
+    Outcome(
+        "regime_collapse",
+        "regime collapse",
+        "#937860",
+        False,
+        "external pressure and defection bring the regime down with no single coup",
+    ),
+)
+OUTCOMES: tuple[str, ...] = tuple(o.name for o in OUTCOME_SPECS)
+IN_POWER: tuple[str, ...] = tuple(o.name for o in OUTCOME_SPECS if o.in_power)
+OUTCOME_COLOURS: dict[str, str] = {o.name: o.colour for o in OUTCOME_SPECS}
+
+#: How a mutiny ended (``Wagner.mutiny_end`` codes index this).
+MUTINY_ENDS = ("none", "mediated_halt", "suppressed", "reached_moscow")
+LEAK_GAINERS = ("fsb", "gru", "svr", "none")
+
+
+def _gainer(m: StormModel) -> np.ndarray:
+    gained = np.stack([m.factions[f].gained for f in LEAK_GAINERS[:-1]])
+    return np.where(gained.max(axis=0) > 0, gained.argmax(axis=0), len(LEAK_GAINERS) - 1)
+
+
+FIGURE_SPECS: tuple[Figure, ...] = (
+    Figure(
+        "mutiny_end",
+        "how the mutiny ended",
+        "",
+        "category",
+        "none (no mutiny), mediated_halt, suppressed or reached_moscow",
+        lambda m: m.wagner.mutiny_end,
+        MUTINY_ENDS,
+        compared=False,
+    ),
+    Figure(
+        "closest_km_to_moscow",
+        "closest approach to Moscow",
+        "km",
+        "float",
+        "the column's closest road distance to Moscow (NaN without a mutiny)",
+        lambda m: m.wagner.closest,
+    ),
+    Figure(
+        "mutiny_hours",
+        "mutiny duration",
+        "hours",
+        "float",
+        "hours from the mutiny's start to its end (NaN if none or still running)",
+        lambda m: m.wagner.mutiny_hours,
+    ),
+    Figure("leaks", "leaks", "count", "int", "compromising recordings published", lambda m: m.leaks),
+    Figure(
+        "top_leak_gainer",
+        "top leak gainer",
+        "",
+        "category",
+        "the intercepting service that gained most from ordered leaks (none without a beneficiary)",
+        _gainer,
+        LEAK_GAINERS,
+        compared=False,
+    ),
+    Figure(
+        "leader_elite_support",
+        "elite support",
+        "share",
+        "float",
+        "the leader's elite support at the end (or when the regime fell)",
+        lambda m: m.kremlin.elite_support,
+    ),
+    Figure(
+        "regime_control",
+        "regime control",
+        "share",
+        "float",
+        "the regime's control of the state apparatus at the end (0 once the leader has fallen)",
+        lambda m: m.kremlin.control,
+    ),
+    Figure(
+        "legitimacy",
+        "legitimacy",
+        "share",
+        "float",
+        "the leader's legitimacy at the end (or when the regime fell): the lasting marks of shocks",
+        lambda m: m.kremlin.legitimacy,
+    ),
+    Figure(
+        "engagements",
+        "engagements",
+        "count",
+        "int",
+        "times loyal forces engaged the mutiny column",
+        lambda m: m.wagner.engagements,
+    ),
+    Figure(
+        "kyiv_withdrawal_time",
+        "Kyiv offensive called off",
+        "date",
+        "time",
+        "when the opening offensive stalled and forces withdrew (NaT without an invasion)",
+        lambda m: m.front.stall_hours,
+        compared=False,
+    ),
+    Figure(
+        "first_security_defection_time",
+        "first security defection",
+        "date",
+        "time",
+        "when a security service or the army first openly abandoned the leader (NaT if never)",
+        lambda m: m.security_defection_hours,
+        compared=False,
+    ),
+    Figure(
+        "mutiny_leader_death_time",
+        "mutiny leader's death",
+        "date",
+        "time",
+        "when the mutiny's leader died (NaT if not in the span)",
+        lambda m: m.wagner.death_hours,
+        compared=False,
+    ),
+    Figure(
+        "storm_peak",
+        "storm peak",
+        "index",
+        "float",
+        "the highest value of the storm window index",
+        lambda m: m.storm_peak,
+    ),
+    Figure(
+        "public_support",
+        "public support",
+        "share",
+        "float",
+        "the public's support for the leader at the end",
+        lambda m: m.opinion,
+    ),
+)
+FIGURES: tuple[str, ...] = tuple(f.name for f in FIGURE_SPECS)
+FIGURE_BY_NAME: dict[str, Figure] = {f.name: f for f in FIGURE_SPECS}
+
+SERIES_SPECS: tuple[Series, ...] = (
+    Series(
+        "elite_support",
+        "Elite support",
+        "share",
+        "#4c72b0",
+        0.0,
+        1.0,
+        "the leader's elite support",
+        lambda m: m.kremlin.elite_support,
+    ),
+    Series(
+        "control",
+        "Regime control",
+        "share",
+        "#55a868",
+        0.0,
+        1.0,
+        "the regime's control of the state apparatus",
+        lambda m: m.kremlin.control,
+    ),
+    Series(
+        "legitimacy",
+        "Legitimacy",
+        "share",
+        "#dd8452",
+        0.0,
+        1.0,
+        "the leader's legitimacy (slow: the lasting marks of shocks)",
+        lambda m: m.kremlin.legitimacy,
+    ),
+    Series(
+        "distance_km",
+        "Column's distance to Moscow",
+        "km",
+        "#c44e52",
+        0.0,
+        1.0,
+        "the mutiny column's road distance to Moscow",
+        lambda m: m.wagner.distance,
+        high_key="wagner.start_km",
+    ),
+    Series(
+        "west_pressure",
+        "Western pressure",
+        "index",
+        "#8172b3",
+        0.0,
+        1.0,
+        "sanctions weighted by resolve, averaged over the US, UK and EU",
+        lambda m: m.west_pressure,
+    ),
+)
+SERIES: tuple[str, ...] = tuple(s.name for s in SERIES_SPECS)
+SERIES_BY_NAME: dict[str, Series] = {s.name: s for s in SERIES_SPECS}
