@@ -257,16 +257,6 @@ SERIES_SPECS: tuple[Series, ...] = (
         lambda m: m.kremlin.control,
     ),
     Series(
-        "legitimacy",
-        "Legitimacy",
-        "share",
-        "#dd8452",
-        0.0,
-        1.0,
-        "the leader's legitimacy (slow: the lasting marks of shocks)",
-        lambda m: m.kremlin.legitimacy,
-    ),
-    Series(
         "distance_km",
         "Column's distance to Moscow",
         "km",
@@ -286,6 +276,16 @@ SERIES_SPECS: tuple[Series, ...] = (
         1.0,
         "sanctions weighted by resolve, averaged over the US, UK and EU",
         lambda m: m.west_pressure,
+    ),
+    Series(
+        "legitimacy",
+        "Legitimacy",
+        "share",
+        "#dd8452",
+        0.0,
+        1.0,
+        "the leader's legitimacy (slow: the lasting marks of shocks)",
+        lambda m: m.kremlin.legitimacy,
     ),
 )
 SERIES: tuple[str, ...] = tuple(s.name for s in SERIES_SPECS)

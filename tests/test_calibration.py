@@ -54,9 +54,8 @@ def test_mediated_halts_last_about_a_day(baseline: pd.DataFrame) -> None:
 def test_the_leader_stays_in_power(baseline: pd.DataFrame) -> None:
     share = baseline.outcome.isin(sim.IN_POWER).mean()
     assert share >= 0.85, f"leader in power {share:.1%}"
-    assert not baseline.outcome.isin(["martial_law", "palace_coup"]).any(), (
-        "without hidden patrons nobody declares martial law during a four-day mutiny"
-    )
+    # Insider moves stay at their base-rate level over a four-day mutiny.
+    assert baseline.outcome.isin(["martial_law", "palace_coup"]).mean() <= 0.02
 
 
 def test_the_halt_comes_on_the_evening_of_24_june(baseline: pd.DataFrame) -> None:

@@ -80,7 +80,7 @@ def test_a_change_that_cannot_matter_gives_exactly_zero() -> None:
 
 def test_paired_interval_is_tighter_and_computed_from_the_pairs() -> None:
     a = load("mutiny_2023")
-    b = a.with_overrides(sets=["wagner.speed_kmh=50"])  # default 44 km/h
+    b = a.with_overrides(sets=["wagner.speed_kmh=52"])  # default 48 km/h
     r = compare(a, b, runs=RUNS, seed=SEED)
     row = r.differences.set_index(["variable", "outcome"]).loc[("outcome", "regime_intact")]
     ia = (r.outcomes_a["outcome"] == "regime_intact").to_numpy(float)
@@ -92,7 +92,7 @@ def test_paired_interval_is_tighter_and_computed_from_the_pairs() -> None:
     assert row["changed"] == int(np.count_nonzero(d))
     paired = row["diff_high"] - row["diff_low"]
     unpaired = row["unpaired_high"] - row["unpaired_low"]
-    assert 0 < paired < 0.6 * unpaired
+    assert 0 < paired < 0.8 * unpaired
 
 
 def test_compare_refuses_different_replicates() -> None:

@@ -53,7 +53,8 @@ def test_hidden_patrons_raise_martial_law_and_capture(name: str) -> None:
     on = run(spec.with_overrides(with_=["hidden_patrons"]))
     off = run(spec.with_overrides(without=["hidden_patrons"]))
     assert share(on, "martial_law", "rebel_capture") > share(off, "martial_law", "rebel_capture") + 0.05
-    assert share(off, "martial_law") == 0, "without the patrons nobody declares martial law"
+    # Martial law has other doors (the security chiefs, insider moves): the patrons only widen them.
+    assert share(off, "martial_law") < share(on, "martial_law")
     assert reached(on).mean() > reached(off).mean()
 
 
@@ -130,7 +131,8 @@ def test_more_resistance_slows_the_column(base: sim.Scenario) -> None:
 
 def test_resistance_alone_slows_the_march_per_replicate(base: sim.Scenario) -> None:
     """With no call at all the march is deterministic: more resistance, never closer, later."""
-    spec = base.with_overrides(interventions=["no_mediation"])
+    # No engagements either: their rate depends on where the column is, which resistance changes.
+    spec = base.with_overrides(interventions=["no_mediation"], sets=["defence.engage_per_h=0"])
     frames = [run(spec.with_overrides(sets=[f"defence.en_route_resistance={r}"])) for r in (0.0, 0.1, 0.3)]
     # Within the arrival radius the figure is where the last step happened to end.
     arrival = base.params["wagner.arrival_km"]

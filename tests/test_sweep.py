@@ -100,7 +100,7 @@ def test_cli_bad_sweep_options_are_one_line_usage_errors(tmp_path: Path, capsys,
 
 def test_faster_column_reaches_moscow_no_less_often() -> None:
     """On common random numbers the response to the column's speed is monotone."""
-    spec = load("mutiny_2023")
+    spec = load("mutiny_hidden_patrons")
     r = sweep(spec, [SPEED], design="grid", points=5, runs=200, seed=2)
     w = r.wide().sort_values("wagner.speed_kmh")
     reached = w["mutiny_end:reached_moscow"].to_numpy()

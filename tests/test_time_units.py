@@ -89,7 +89,7 @@ def test_end_time_column_is_a_date() -> None:
 
 def test_speed_keeps_its_meaning_when_the_step_halves() -> None:
     """Unhindered by talks, the column needs the same hours to reach Moscow at any step."""
-    spec = load("mutiny_2023").with_overrides(interventions=["no_mediation"])
+    spec = load("mutiny_2023").with_overrides(interventions=["no_mediation"], sets=["defence.engage_per_h=0"])
     arrival = {}
     for fine in (1.0, 0.5, 0.25):
         df = sim.simulate(spec.with_overrides(sets=[f"time.fine_step_hours={fine}"]), runs=200, seed=1)
