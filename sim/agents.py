@@ -95,7 +95,7 @@ class Kremlin(Actor):
             return
         # The threat as it stands mid-step (using the column's last speed).
         mid_km = np.maximum(w.distance - 0.5 * w.speed * m.dt_hours, 0)
-        threat = (1 - mid_km / self.p("wagner.start_km")) ** self.p("kremlin.mediation_threat_exponent")
+        threat = m.power(1 - mid_km / self.p("wagner.start_km"), self.p("kremlin.mediation_threat_exponent"))
         rate = self.p("kremlin.mediation_base_per_h") + self.p("kremlin.mediation_threat_per_h") * threat
         happens, offset = m.hazard_at(rate, "kremlin.mediation")
         sought = waiting & happens

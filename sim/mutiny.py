@@ -57,7 +57,7 @@ class Wagner(Actor):
         # The column's own pace this run (roads, traffic, the order of march): lognormal, mean one.
         spread = self.p("wagner.speed_spread")
         z = model.normal(model.streams.fixed(model.site("wagner.pace")))
-        self.pace = self.p("wagner.speed_kmh") * np.exp(spread * z - 0.5 * spread**2)
+        self.pace = self.p("wagner.speed_kmh") * np.exp(spread * z - 0.5 * spread * spread)
         self.delay_owed = np.zeros(R)  # hours of hold-up still to sit out
         self.engagements = np.zeros(R, dtype=np.int32)
         # Scratch of the current step's march, read when timing an arrival.

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .clock import Clock
 from . import outputs as out
+from .clock import Clock
 from .outputs import SERIES
 from .scenario import Scenario
 

@@ -22,11 +22,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..outputs import MUTINY_ENDS
 from ..banner import BANNER, hypotheses_line
 from ..errors import StormError, UsageError
 from ..hypotheses import REGISTRY
 from ..model import OUTCOMES
+from ..outputs import MUTINY_ENDS
 from ..scenario import Scenario
 from ..stats import wilson
 
