@@ -20,14 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..api import simulate
+from ..ensemble import DEFAULT_CHUNK, check_size, run_variants
 from ..errors import UsageError, choices_hint
 from ..model import OUTCOMES
 from ..scenario import Scenario, load_scenario
 from ..stats import Z95, wilson
 from . import summary as sm
-
-MAX_HYPOTHESES = 7  # 2^7 = 128 variants
 
 
 def check_outcome(outcome: str) -> str:
@@ -116,10 +114,17 @@ def attribute(
     runs: int = 1000,
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    executor: str = "inline",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    chunk: int = DEFAULT_CHUNK,
 ) -> AttributionResult:
     """Exact Shapley attribution of P(outcome) to the hypotheses switched on in ``scenario``.
 
-    ``progress(done, total)`` is called after each on/off variant, if given.
+    All 2^k on/off combinations run as one ensemble with per-replicate
+    switches, chunked over the executor; the only limit on k is the size of
+    2^k x runs (checked before any work). ``progress(done, total)`` counts replicates.
     """
     spec = load_scenario(scenario)
     check_outcome(outcome)
@@ -129,26 +134,37 @@ def attribute(
     k = len(hyps)
     if k == 0:
         raise UsageError(f"{spec.name}: no hypothesis is switched on; nothing to attribute (use --with ID)")
-    if k > MAX_HYPOTHESES:  # only reachable if more hypotheses are registered
-        raise UsageError(f"{spec.name}: {k} hypotheses on; attribution handles at most {MAX_HYPOTHESES}")
+    check_size("attribute", 1 << k, runs, spec, columns=1, workers=workers or 1)
+    variants = [
+        {f"hypotheses.{h}.on": bool(mask >> i & 1) for i, h in enumerate(hyps)} for mask in range(1 << k)
+    ]
+    frames = run_variants(
+        spec,
+        variants,
+        runs,
+        seed,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        chunk=chunk,
+        progress=progress,
+        columns=["outcome"],
+    )
     code = OUTCOMES.index(outcome)
-    ind = np.zeros((1 << k, runs), dtype=np.int8)
+    ind = np.stack([f["outcome"].cat.codes.to_numpy() == code for f in frames]).astype(np.int8)
     rows = []
     for mask in range(1 << k):
-        off = [h for i, h in enumerate(hyps) if not mask >> i & 1]
-        df = simulate(spec.with_overrides(without=off), runs=runs, seed=seed)
-        ind[mask] = df["outcome"].cat.codes.to_numpy() == code
         on = [h for i, h in enumerate(hyps) if mask >> i & 1]
         rows.append(
             {"mask": mask, "hypotheses_on": ";".join(on), "n_on": len(on), "count": int(ind[mask].sum())}
         )
-        if progress is not None:
-            progress(mask + 1, 1 << k)
-    variants = pd.DataFrame(rows)
-    variants["probability"] = variants["count"] / runs
-    low, high = wilson(variants["count"].to_numpy(), runs)
-    variants["ci_low"], variants["ci_high"] = low, high
-    return AttributionResult(spec, outcome, int(runs), int(seed), hyps, variants, shapley_table(hyps, ind))
+    variants_table = pd.DataFrame(rows)
+    variants_table["probability"] = variants_table["count"] / runs
+    low, high = wilson(variants_table["count"].to_numpy(), runs)
+    variants_table["ci_low"], variants_table["ci_high"] = low, high
+    return AttributionResult(
+        spec, outcome, int(runs), int(seed), hyps, variants_table, shapley_table(hyps, ind)
+    )
 
 
 def shapley_table(hypotheses: list[str], indicators: np.ndarray) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..api import simulate, story
+from ..api import story
+from ..ensemble import DEFAULT_CHUNK, check_size, run_variants
+from ..outputs import FIGURE_SPECS
 from ..scenario import TEXT_KEYS, Scenario, load_scenario
 from ..stats import Z95, paired_difference
 from . import summary as sm
 
-#: Numeric result columns whose paired mean shift a comparison reports.
-FIGURES = ("closest_km_to_moscow", "mutiny_hours", "end_hours", "leader_elite_support", "regime_control")
+#: Numeric result columns whose paired mean shift a comparison reports (declared in sim.outputs).
+FIGURES = ("end_hours", *(f.name for f in FIGURE_SPECS if f.compared and f.kind in ("float", "int")))
 
 
 @dataclass
@@ -108,11 +111,27 @@ def compare(
     runs: int = 1000,
     seed: int = 0,
     changes: list[str] | None = None,
+    *,
+    executor: str = "inline",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    chunk: int = DEFAULT_CHUNK,
+    progress: Callable[[int, int], None] | None = None,
 ) -> CompareResult:
-    """Run A and B on the same replicates (common random numbers) and compare them."""
+    """Run A and B on the same replicates (common random numbers) and compare them.
+
+    A and B may be any two scenarios with the same clock (two files, or one
+    file and a changed copy); each runs in chunks on the executor.
+    """
     a, b = load_scenario(spec_a), load_scenario(spec_b)
-    out_a = simulate(a, runs=runs, seed=seed)
-    out_b = simulate(b, runs=runs, seed=seed)
+    check_size("compare", 2, runs, a, workers=workers or 1)
+    opts = {"executor": executor, "workers": workers, "scheduler": scheduler, "chunk": chunk}
+
+    def half(offset: int) -> Callable[[int, int], None] | None:
+        return None if progress is None else (lambda done, total: progress(offset + done, 2 * total))
+
+    (out_a,) = run_variants(a, [{}], runs, seed, progress=half(0), **opts)
+    (out_b,) = run_variants(b, [{}], runs, seed, progress=half(runs), **opts)
     return CompareResult(a, b, int(seed), int(runs), out_a, out_b, changes or spec_changes(a, b))
 
 

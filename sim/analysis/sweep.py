@@ -20,10 +20,11 @@ import numpy as np
 import pandas as pd
 
 from .. import hypotheses as hyp
-from ..api import simulate
+from ..ensemble import DEFAULT_CHUNK, check_size, run_variants
 from ..errors import UsageError
 from ..params import PARAMS, Param
 from ..scenario import TIME_PARAMS, Scenario, load_scenario
+from ..worlds import valid_keys as world_keys
 from . import summary as sm
 
 DESIGNS = ("grid", "lhs", "sobol")
@@ -139,16 +140,21 @@ def build_design(
         n = _pow2(points)
         if n != points:
             notes.append(f"Saltelli designs want a power of 2: --points {points} rounded up to {n}")
-        x = saltelli.sample(_problem(params), n, calc_second_order=False, seed=seed)
+        x = saltelli.sample(_problem(params), n, calc_second_order=False, seed=salib_seed(seed))
         name = f"saltelli (N={n}, {n * (d + 2)} points)"
     elif analyze == "morris":
         from SALib.sample import morris
 
-        x = morris.sample(_problem(params), points, num_levels=MORRIS_LEVELS, seed=seed)
+        x = morris.sample(_problem(params), points, num_levels=MORRIS_LEVELS, seed=salib_seed(seed))
         name = f"morris ({points} trajectories, {MORRIS_LEVELS} levels, {len(x)} points)"
     elif design == "grid":
         if points < 2:
             raise UsageError(f"--points: a grid needs at least 2 levels per parameter, got {points}")
+        if points**d > MAX_POINTS:  # before the grid exists: points^d grows fast
+            raise UsageError(
+                f"--points: a {points}-level grid over {d} parameters has {points**d:,} points, "
+                f"more than {MAX_POINTS:,}; use fewer levels or an lhs/sobol design"
+            )
         axes = [np.linspace(p.low, p.high, points) for p in params]
         x = np.stack([a.ravel() for a in np.meshgrid(*axes, indexing="ij")], axis=1)
         name = f"grid ({points} levels per parameter, {len(x)} points)"
@@ -283,29 +289,51 @@ def sweep(
     seed: int = 0,
     analyze: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    executor: str = "inline",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    chunk: int = DEFAULT_CHUNK,
 ) -> SweepResult:
     """Run ``runs`` replicates at every design point, on common random numbers.
 
-    ``progress(done, total)`` is called after each point, if given.
+    All points run as one ensemble (each point a block of replicates whose
+    swept values are arrays over the block), chunked over the executor; each
+    point's rows equal a plain ``simulate`` at that point, bit for bit. A key
+    that shapes the clock (``time.*``) cannot vary inside one model, so those
+    points run one model each. ``progress(done, total)`` counts replicates.
     """
     spec = load_scenario(scenario)
     plist = [p if isinstance(p, SweepParam) else parse_param(p) for p in params]
     if runs < 1:
         raise UsageError(f"--runs: must be at least 1, got {runs}")
     x, name, notes = build_design(plist, design, points, seed, analyze)
+    check_size("sweep", len(x), runs, spec, columns=len(sm.VARIABLES), workers=workers or 1)
     notes += _notes_for(spec, plist)
+    opts = {"executor": executor, "workers": workers, "scheduler": scheduler, "chunk": chunk}
+    keys = [p.key for p in plist]
+    if all(k in world_keys() for k in keys):
+        variants = [{k: float(v) for k, v in zip(keys, row, strict=True)} for row in x]
+        results = run_variants(
+            spec, variants, runs, seed, progress=progress, columns=list(sm.VARIABLES), **opts
+        )
+    else:
+        results = []
+        for i, row in enumerate(x):
+            sets = [f"{k}={float(v)!r}" for k, v in zip(keys, row, strict=True)]
+            results += run_variants(
+                spec.with_overrides(sets=sets), [{}], runs, seed, columns=list(sm.VARIABLES), **opts
+            )
+            if progress is not None:
+                progress((i + 1) * runs, len(x) * runs)
     frames = []
-    for i, row in enumerate(x):
-        sets = [f"{p.key}={float(v)!r}" for p, v in zip(plist, row, strict=True)]
-        df = simulate(spec.with_overrides(sets=sets), runs=runs, seed=seed)
+    for i, (row, df) in enumerate(zip(x, results, strict=True)):
         for variable in sm.VARIABLES:
             t = sm.outcome_table(df, variable)
             t.insert(0, "point", i)
             for j, p in enumerate(plist):
                 t.insert(1 + j, p.key, float(row[j]))
             frames.append(t)
-        if progress is not None:
-            progress(i + 1, len(x))
     table = pd.concat(frames, ignore_index=True)
     table.insert(
         len(plist) + 3,
@@ -385,7 +413,12 @@ def sensitivity(
             from SALib.analyze import sobol
 
             si = sobol.analyze(
-                problem, y, calc_second_order=False, conf_level=0.95, num_resamples=resamples, seed=seed
+                problem,
+                y,
+                calc_second_order=False,
+                conf_level=0.95,
+                num_resamples=resamples,
+                seed=salib_seed(seed),
             )
             for j, key in enumerate(keys):
                 rows.append((output, key, "S1", si["S1"][j], si["S1_conf"][j]))
@@ -394,7 +427,13 @@ def sensitivity(
             from SALib.analyze import morris
 
             si = morris.analyze(
-                problem, x, y, conf_level=0.95, num_levels=MORRIS_LEVELS, num_resamples=resamples, seed=seed
+                problem,
+                x,
+                y,
+                conf_level=0.95,
+                num_levels=MORRIS_LEVELS,
+                num_resamples=resamples,
+                seed=salib_seed(seed),
             )
             ee = morris_effects(x, y, params)
             sig_conf = _bootstrap_sigma(ee, resamples, seed)
@@ -405,6 +444,12 @@ def sensitivity(
     out["ci_low"] = out["value"] - out["conf"]
     out["ci_high"] = out["value"] + out["conf"]
     return out
+
+
+def salib_seed(seed: int) -> int:
+    """SALib's seed for ours: SALib reads 0 as "unseeded", so every seed is shifted by one
+    (and kept within numpy's legacy 32-bit seed range)."""
+    return int(seed) % (2**32 - 1) + 1
 
 
 def _bootstrap_sigma(ee: np.ndarray, resamples: int, seed: int) -> np.ndarray:

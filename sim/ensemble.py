@@ -1,0 +1,178 @@
+"""Many variants of one scenario as a single ensemble, on any executor.
+
+A *variant* is a set of dotted keys with one value each (a sweep's design
+point, an attribution's on/off combination, a comparison's side). Every
+variant runs the same replicate ids ``0..runs-1`` with the same seed, so the
+variants see common random numbers. Instead of one model per variant, the
+variants are laid end to end as blocks of replicates inside chunks of about
+``chunk`` replicates, each variant's values an array over its block
+(:class:`sim.model.StormModel`'s ``worlds``). Because a parameter-derived value
+is the same to the bit whether it is a number or an array (see
+``StormModel.power``), each variant's rows equal what a plain
+``simulate`` of that variant gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .api import label
+from .executors import check_executor, open_pool, run_tasks
+from .model import StormModel
+from .scenario import Scenario
+
+#: Replicates per model: large enough for the array code to pay, small enough for memory.
+DEFAULT_CHUNK = 10_000
+Variant = Mapping[str, Any]
+Progress = Callable[[int, int], None]
+
+
+#: Replicate-steps per second on one core, measured (benchmarks/bench_core.py); for estimates only.
+RATE_PER_CORE = 5e6
+#: A request estimated to need longer than this is refused (it is almost surely a typo).
+MAX_SECONDS = 30 * 24 * 3600.0
+#: Bytes a kept result row costs in memory, by column count (a frame row with all figures ~ 200 B).
+_ROW_BYTES_ALL, _ROW_BYTES_PER_COLUMN = 220, 9
+
+
+def available_memory() -> int:
+    """Bytes of memory this machine has available now (Linux), else a cautious 4 GiB."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 4 * 2**30
+
+
+def check_size(
+    kind: str, variants: int, runs: int, spec: Scenario, columns: int | None = None, workers: int = 1
+) -> None:
+    """Refuse, before any work, a request whose results cannot fit in memory or that would run for weeks.
+
+    The one-line error gives the estimate and the limit.
+    """
+    from .clock import Clock
+    from .errors import UsageError
+
+    rows = int(variants) * int(runs)
+    per_row = _ROW_BYTES_ALL if columns is None else 64 + _ROW_BYTES_PER_COLUMN * columns
+    need, limit = rows * per_row, available_memory() // 2
+    if need > limit:
+        raise UsageError(
+            f"{kind}: {variants:,} variants x {runs:,} replicates = {rows:,} result rows need about "
+            f"{need / 2**30:.1f} GiB, more than the {limit / 2**30:.1f} GiB limit (half the memory "
+            "available); use fewer replicates or variants"
+        )
+    seconds = rows * Clock(spec).n_steps / (RATE_PER_CORE * max(1, workers))
+    if seconds > MAX_SECONDS:
+        raise UsageError(
+            f"{kind}: {rows:,} replicates of {spec.name} would take about {seconds / 86400:,.0f} days "
+            f"on {max(1, workers)} worker(s), more than the {MAX_SECONDS / 86400:.0f}-day limit"
+        )
+
+
+def plan(n_variants: int, runs: int, chunk: int) -> list[tuple[int, int, int, int]]:
+    """Tasks (first variant, variant count, first replicate, replicate count).
+
+    A variant with at least ``chunk`` replicates is split into replicate
+    ranges; smaller ones are packed several to a task.
+    """
+    tasks = []
+    if runs >= chunk:
+        for v in range(n_variants):
+            tasks += [(v, 1, first, min(chunk, runs - first)) for first in range(0, runs, chunk)]
+        return tasks
+    per = max(1, chunk // runs)
+    return [(v, min(per, n_variants - v), 0, runs) for v in range(0, n_variants, per)]
+
+
+def run_block(
+    spec: Scenario, seed: int, variants: Sequence[Variant], first: int, count: int
+) -> list[pd.DataFrame]:
+    """Replicates ``first..first+count-1`` of each variant, as one model; one frame per variant."""
+    ids = np.tile(np.arange(first, first + count, dtype=np.int64), len(variants))
+    keys = sorted({k for v in variants for k in v})
+    worlds = {k: np.repeat(np.asarray([v[k] for v in variants]), count) for k in keys}
+    model = StormModel(spec, replicate_ids=ids, rng=seed, worlds=worlds or None)
+    # The variant's own values are not per-replicate results; a drawn world's are.
+    drop = keys if spec.uncertain else ["draw", *keys]
+    rows = model.run().results().drop(columns=drop, errors="ignore")
+    del model
+    return [rows.iloc[i * count : (i + 1) * count].reset_index(drop=True) for i in range(len(variants))]
+
+
+def run_variants(
+    spec: Scenario,
+    variants: Sequence[Variant],
+    runs: int,
+    seed: int,
+    *,
+    executor: str = "inline",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    chunk: int = DEFAULT_CHUNK,
+    progress: Progress | None = None,
+    columns: Sequence[str] | None = None,
+) -> list[pd.DataFrame]:
+    """Each variant's per-replicate results (replicates 0..runs-1), in the order given.
+
+    Every key of every variant must be set in all of them (a sweep's design
+    columns, an attribution's switches); values are numbers or booleans.
+    ``columns`` keeps only those result columns (chosen in the worker, so a
+    large ensemble streams back only what the analysis reads).
+    """
+    if runs < 1:
+        raise ValueError(f"runs must be at least 1, got {runs}")
+    if not variants:
+        raise ValueError("no variants to run")
+    keys = set(variants[0])
+    for v in variants:
+        if set(v) != keys:
+            raise ValueError(f"every variant must set the same keys: {sorted(keys)} vs {sorted(v)}")
+    check_executor(executor, workers, scheduler)
+    tasks = plan(len(variants), runs, chunk)
+    parts: dict[int, list[tuple[int, pd.DataFrame]]] = {i: [] for i in range(len(variants))}
+    total, done = len(variants) * runs, 0
+
+    def finished(task: tuple[Any, ...], frames: list[pd.DataFrame]) -> None:
+        nonlocal done
+        first, count, first_variant = task[3], task[4], task[5]
+        for i, frame in enumerate(frames):
+            parts[first_variant + i].append((first, frame))
+        done += count * len(frames)
+        if progress is not None:
+            progress(done, total)
+
+    jobs = [
+        (spec, seed, [variants[v] for v in range(v0, v0 + nv)], first, count, v0, columns)
+        for v0, nv, first, count in tasks
+    ]
+    with open_pool(executor, workers, scheduler) as pool:
+        run_tasks(pool, _task, jobs, finished)
+    out = []
+    for i in range(len(variants)):
+        frames = [f for _, f in sorted(parts[i], key=lambda p: p[0])]
+        df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        out.append(label(df, spec, seed))
+    return out
+
+
+def _task(
+    spec: Scenario,
+    seed: int,
+    variants: list[Variant],
+    first: int,
+    count: int,
+    first_variant: int,
+    columns: Sequence[str] | None,
+) -> list[pd.DataFrame]:
+    # A module-level function, so process pools and Dask can pickle it.
+    frames = run_block(spec, seed, variants, first, count)
+    return frames if columns is None else [f[list(columns)] for f in frames]
