@@ -153,7 +153,7 @@ PARAMS: dict[str, Param] = {
         "per day",
         "rate at which elite support drifts back to its start",
         "guess",
-        (0.001, 0.01),
+        (0.002, 0.008),
     ),
     "kremlin.control_recovery_share": P(
         0.5, 0, 1, "share", "control recovers at this share of elite support's rate", "guess", (0.2, 0.8)
@@ -182,7 +182,8 @@ PARAMS: dict[str, Param] = {
         5,
         "per hour",
         "extra hazard of seeking mediation as the column nears Moscow (full at the city)",
-        "history",
+        "guess",
+        (0.1, 1.2),
     ),
     "kremlin.mediation_threat_exponent": P(
         2.0, 0.5, 6, "power", "how sharply the threat grows as the column nears Moscow", "guess", (1, 4)
@@ -380,7 +381,7 @@ PARAMS: dict[str, Param] = {
         "index",
         "crisis signal a column at Moscow sends the elite, per unit of strength and popularity",
         "guess",
-        (0.25, 0.75),
+        (0.3, 0.9),
     ),
     # --- the regime's defence of Moscow ------------------------------------
     "defence.en_route_resistance": P(
@@ -393,7 +394,7 @@ PARAMS: dict[str, Param] = {
         "share",
         "speed lost at prepared defences near Moscow (roads dug up, Oka line)",
         "guess",
-        (0.6, 0.95),
+        (0.4, 0.95),
     ),
     "defence.reference_loyalty": P(
         0.75,
@@ -408,10 +409,10 @@ PARAMS: dict[str, Param] = {
         0.97, 0.5, 1, "share", "the most speed resistance can take away", "guess", (0.9, 0.99)
     ),
     "defence.radius_km": P(
-        300, 10, 1000, "km", "distance from Moscow at which prepared defences begin", "guess", (200, 400)
+        300, 10, 1000, "km", "distance from Moscow at which prepared defences begin", "guess", (150, 400)
     ),
     "defence.prep_h": P(
-        18, 1, 200, "hours", "hours the regime needs to prepare the defences of Moscow", "guess", (10, 30)
+        18, 1, 200, "hours", "hours the regime needs to prepare the defences of Moscow", "guess", (10, 48)
     ),
     "defence.engage_per_h": P(
         0.03,
@@ -479,7 +480,7 @@ PARAMS: dict[str, Param] = {
         (0.001, 0.01),
     ),
     "factions.leak_damage": P(
-        0.04, 0, 0.5, "share", "elite support a released recording costs the leader", "guess", (0.01, 0.08)
+        0.04, 0, 0.5, "share", "elite support a released recording costs the leader", "guess", (0.02, 0.06)
     ),
     "factions.leak_legitimacy": P(
         0.01, 0, 0.5, "share", "legitimacy a released recording costs the leader", "guess", (0.0, 0.03)
@@ -507,7 +508,7 @@ PARAMS: dict[str, Param] = {
         0.6, 0, 2, "weight", "weight of lost elite support in the crisis signal", "guess", (0.4, 0.8)
     ),
     "signal.storm_weight": P(
-        0.15, 0, 2, "weight", "weight of the storm index in the crisis signal", "guess", (0.05, 0.3)
+        0.15, 0, 2, "weight", "weight of the storm index in the crisis signal", "guess", (0.05, 0.25)
     ),
     "signal.public_weight": P(
         0.3,
@@ -670,16 +671,16 @@ PARAMS: dict[str, Param] = {
         "base rate",
     ),
     "collapse.control_gain": P(
-        4.0, 0, 15, "log-factor", "how steeply lost control raises the collapse rate", "guess", (2, 6)
+        4.0, 0, 15, "log-factor", "how steeply lost control raises the collapse rate", "guess", (2, 5)
     ),
     "collapse.defection_gain": P(
-        4.0, 0, 15, "log-factor", "how steeply defected faction capability raises it", "guess", (2, 6)
+        4.0, 0, 15, "log-factor", "how steeply defected faction capability raises it", "guess", (2, 5)
     ),
     "collapse.pressure_gain": P(
         2.0, 0, 15, "log-factor", "how steeply Western pressure raises it", "guess", (1, 3)
     ),
     "collapse.legitimacy_gain": P(
-        3.0, 0, 15, "log-factor", "how steeply lost legitimacy raises it", "guess", (1.5, 4.5)
+        3.0, 0, 15, "log-factor", "how steeply lost legitimacy raises it", "guess", (1.5, 4)
     ),
     # --- the mediator ----------------------------------------------------------
     "mediator.initiative_per_h": P(

@@ -75,8 +75,9 @@ class Scenario:
     interventions: list[str] = field(default_factory=list)
     #: dotted key -> distribution (plain data, validated by sim.uncertain)
     uncertain: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: replicates per parameter draw (nested design); 1: every replicate its own draw
-    replicates_per_draw: int = 1
+    #: replicates per parameter draw (nested design): replicate i belongs to draw
+    #: i // replicates_per_draw, whatever the batch size, so it keeps its world alone
+    replicates_per_draw: int = 100
 
     def uncertainty(self) -> dict[str, Any]:
         """The uncertain keys as :class:`sim.uncertain.Dist` objects."""
@@ -135,10 +136,11 @@ class Scenario:
             "shocks": [{**s, "at": _fmt_time(s["at"])} for s in self.shocks],
             "interventions": list(self.interventions),
         }
-        if self.uncertain:
-            out["uncertain"] = copy.deepcopy(self.uncertain)
-        if self.replicates_per_draw != 1:
-            out["replicates_per_draw"] = self.replicates_per_draw
+        if self.uncertain:  # the nested design matters only when something is drawn
+            out["uncertain"] = {
+                **copy.deepcopy(self.uncertain),
+                "replicates_per_draw": self.replicates_per_draw,
+            }
         for key, value in self.params.items():
             node = out
             *parents, leaf = key.split(".")
@@ -495,6 +497,7 @@ def load_scenario(source: str | Path | Scenario) -> Scenario:
         shocks=shocks,
         interventions=list(raw.get("interventions", [])),
         uncertain=_uncertain_data(raw.get("uncertain", {})),
+        replicates_per_draw=int(raw.get("uncertain", {}).get("replicates_per_draw", 100)),
     )
 
 

@@ -39,6 +39,8 @@ DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "bernoulli": (("p",), ()),
 }
 GUESSES = "guesses"
+#: Entries of an ``[uncertain]`` table that are settings, not keys.
+SPECIAL = ("posterior", "replicates_per_draw")
 
 
 class UncertainError(ValueError):
@@ -173,7 +175,10 @@ def parse(key: str, entry: object) -> Dist:
 
 def parse_table(table: Mapping[str, object]) -> dict[str, Dist]:
     """Every entry of an ``[uncertain]`` table (``posterior`` is handled by the scenario)."""
-    return {key: parse(key, entry) for key, entry in table.items() if key != "posterior"}
+    per = table.get("replicates_per_draw", 1)
+    if isinstance(per, bool) or not isinstance(per, int) or per < 1:
+        raise UncertainError(f"replicates_per_draw: expected a whole number >= 1, got {per!r}")
+    return {key: parse(key, entry) for key, entry in table.items() if key not in SPECIAL}
 
 
 def guesses() -> dict[str, Dist]:

@@ -32,7 +32,7 @@ class LongRangeStorm(Hypothesis):
     }
     params = {
         "storm_per_strike": Param(
-            0.06, 0, 2, "index", "storm index added by each strike", "guess", (0.02, 0.12)
+            0.06, 0, 2, "index", "storm index added by each strike", "guess", (0.03, 0.1)
         ),
         "control_per_strike": Param(
             0.001, 0, 0.2, "share", "regime control lost per strike", "guess", (0.0003, 0.003)
