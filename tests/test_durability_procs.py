@@ -140,13 +140,16 @@ def test_resume_after_kill_9(batch_proc: Start, tmp_path: Path) -> None:
     assert (out / "outcomes.parquet").read_bytes() == (tmp_path / "whole" / "outcomes.parquet").read_bytes()
 
 
-def test_kill_9_loop_leaves_no_process_and_the_result_is_whole(batch_proc: Start, tmp_path: Path) -> None:
-    """Three kill -9s of a process-pool batch: nothing of it runs 5 s later; the resumed result is clean."""
+@pytest.mark.parametrize(("executor", "rounds"), [("processes", 3), ("dask", 1)])
+def test_kill_9_loop_leaves_no_process_and_the_result_is_whole(
+    batch_proc: Start, tmp_path: Path, executor: str, rounds: int
+) -> None:
+    """kill -9s of a local-pool batch: nothing of it runs 5 s later; the resumed result is clean."""
     runs, chunk = 2400, 100
     out = tmp_path / "loop"
-    args = batch_args(out, runs, chunk, "--executor", "processes", "--workers", "2", "--quiet")
+    args = batch_args(out, runs, chunk, "--executor", executor, "--workers", "2", "--quiet")
     kills = 0
-    for round_ in range(3):
+    for round_ in range(rounds):
         proc = batch_proc(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         before = len(list((out / "chunks").glob("chunk-*.sha256"))) if out.exists() else 0
         got = wait_for_chunks(out, before + 2, proc)
@@ -158,7 +161,7 @@ def test_kill_9_loop_leaves_no_process_and_the_result_is_whole(batch_proc: Start
         proc.wait()
         kills += 1
         assert_group_gone(proc.pid, within=5.0)
-    assert kills == 3
+    assert kills == rounds
     final = batch_proc(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     stdout, stderr = final.communicate(timeout=300)
     assert final.returncode == 0, stderr
@@ -167,7 +170,7 @@ def test_kill_9_loop_leaves_no_process_and_the_result_is_whole(batch_proc: Start
     got = load_batch(out)
     pd.testing.assert_frame_equal(got.outcomes, clean.outcomes)
     pd.testing.assert_frame_equal(got.series, clean.series)
-    assert len(got.manifest["resumed"]) == 3
+    assert len(got.manifest["resumed"]) == rounds
     assert_group_gone(final.pid, within=5.0)
 
 
