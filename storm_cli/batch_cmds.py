@@ -1,9 +1,12 @@
-"""``batch``: many replicates of a scenario into a directory, resumable.
+"""``batch``: many replicates of a scenario into a directory, resumable and extendable.
 
 Exit status: 2 for a bad option, a DIR that is a file or that holds another
-batch (scenario hash, seed, runs or chunk size) without ``--force``; 1 for a DIR
-that cannot be created or written (a full disk included); 130 on Ctrl-C, with
-a line saying how to resume.
+batch (scenario hash, seed, chunk size or engine) without ``--force``, a
+request too large to fit (memory, disk, time: the line gives the estimate and
+the limit); 1 for a DIR that cannot be created or written (a full disk
+included); 130 on Ctrl-C, with a line saying how to resume. Notes (resumed,
+extended, a damaged chunk computed again, ``--workers`` lowered) go to stderr,
+one line each.
 """
 
 from __future__ import annotations
