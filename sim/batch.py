@@ -47,7 +47,8 @@ from .clock import Clock
 from .errors import UsageError
 from .executors import check_executor, default_workers, engine_fingerprint, open_pool, run_tasks
 from .hypotheses import REGISTRY
-from .model import OUTCOMES, SERIES, StormModel
+from .model import StormModel
+from .outputs import OUTCOMES, SERIES
 from .resultdir import MANIFEST, TMP_PREFIX, OutputError, atomic, label_frame, provenance, read_json
 from .resultdir import arrow_table as _arrow_table
 from .resultdir import read_csv as _read_csv
@@ -177,6 +178,11 @@ def _manifest(
         "scenario_path": spec.path,
         "scenario_hash": spec.hash,
         "scenario": spec.to_dict(),
+        # Per-replicate parameters (their columns are in outcomes.parquet): the
+        # distributions and the nested design, as the scenario gives them.
+        "uncertain": dict(spec.uncertain),
+        "replicates_per_draw": spec.replicates_per_draw,
+        "draws": -(-runs // spec.replicates_per_draw) if spec.uncertain else None,
         "seed": seed,
         "runs": runs,
         "chunk": chunk,

@@ -52,7 +52,7 @@ class TooLarge(UsageError):
 
 def series_bytes_per_step(dtype_bytes: int = 4) -> int:
     """One step of the per-chunk series histogram: series x (bins + 3) counters."""
-    from .model import SERIES
+    from .outputs import SERIES
     from .series import BINS
 
     return len(SERIES) * (BINS + 3) * dtype_bytes

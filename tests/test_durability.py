@@ -523,3 +523,19 @@ def test_batch_result_type(clean: Path) -> None:
     res = load_batch(clean)
     assert isinstance(res, BatchResult) and res.summary.attrs["hypotheses_on"] == res.hypotheses_on
     assert "banner" not in res.summary.columns
+
+
+def test_per_replicate_parameter_columns_pass_through(tmp_path: Path) -> None:
+    """A batch of an uncertain scenario keeps the draw and dotted-key columns, and extends like any other."""
+    from sim.api import prepare
+
+    spec = prepare(catalog.load(SCENARIO), uncertain={"wagner.speed_kmh": (30.0, 70.0)}, runs=40, draws=4)
+    res = run_batch(spec, 40, 2, tmp_path / "u", chunk=15)
+    expected = sim.simulate(spec, runs=40, seed=2)
+    assert {"draw", "wagner.speed_kmh"} <= set(res.outcomes.columns)
+    pd.testing.assert_frame_equal(res.outcomes, expected)
+    assert res.manifest["uncertain"] == spec.uncertain and res.manifest["replicates_per_draw"] == 10
+    assert res.manifest["draws"] == 4
+    longer = run_batch(spec, 60, 2, tmp_path / "u", chunk=15)
+    pd.testing.assert_frame_equal(longer.outcomes, sim.simulate(spec, runs=60, seed=2))
+    assert longer.manifest["draws"] == 6
