@@ -11,8 +11,12 @@ Three measurements (each can be skipped), all on ``perfect_storm`` by default:
    checked against the batch's rows. Target: a ratio of at least 100x.
 2. Peak memory (max RSS) of a ``--memory-runs`` (1,000,000) replicate batch,
    inline executor, measured in a child process. Target: under 2 GB.
+   Printed beside it: what :mod:`sim.bounds` estimated before the batch began.
 3. Dask ``LocalCluster`` with ``--workers`` workers against the process pool
    (from 1) on the same batch. Target: a time ratio of at most 1.3.
+4. The cost of the durability checks: the batch of part 1 run again on its
+   finished directory (every chunk verified by SHA-256 and replicate ids, the
+   final files assembled again), against the batch's own time.
 
 Timings are wall-clock on a shared machine: other jobs running at the same time
 slow every figure; the ratios compare runs made in the same session.
@@ -36,7 +40,7 @@ from pathlib import Path
 import mesa
 
 import sim
-from sim import catalog
+from sim import bounds, catalog
 from sim.batch import DEFAULT_CHUNK, run_batch, run_chunk
 
 
@@ -145,6 +149,27 @@ def main() -> None:
             print(
                 f"    check: {same} of {len(rows)} batch_run outcomes equal the batch's rows for the same replicates"
             )
+        # [4] What the durability checks cost: run the finished batch again. Every chunk's
+        # checksums and replicate ids are verified and the final files are assembled anew.
+        before = (tmp / "proc" / "outcomes.parquet").read_bytes()
+        t0 = time.perf_counter()
+        again = run_batch(
+            path,
+            args.runs,
+            args.seed,
+            tmp / "proc",
+            executor="processes",
+            workers=args.workers,
+            chunk=args.chunk,
+        )
+        vsecs = time.perf_counter() - t0
+        same_bytes = (tmp / "proc" / "outcomes.parquet").read_bytes() == before
+        print(
+            f"\n[4] the same batch run again on its finished directory (verify its {again.manifest['chunks']} "
+            f"chunks by SHA-256 and replicate ids, then reassemble): {vsecs:.1f} s = "
+            f"{100 * vsecs / secs:.1f} % of the batch's {secs:.1f} s; "
+            f"results identical: {again.outcomes.equals(res.outcomes) and same_bytes}"  # type: ignore[attr-defined]
+        )
         if not args.skip_dask:
             dsecs, dres = timed_batch(
                 path, args.runs, args.seed, tmp / "dask", "dask", args.workers, args.chunk
@@ -157,10 +182,16 @@ def main() -> None:
             )
         if not args.skip_memory:
             rss, msecs = memory_child(path, args.memory_runs, args.seed, tmp / "mem", args.chunk)
+            est = bounds.estimate(n_steps, args.memory_runs, chunk=args.chunk, workers=1)
             print(
                 f"\n[2] peak memory of a {args.memory_runs:,}-replicate batch (inline, child process): "
                 f"max RSS {rss / 2**30:.2f} GiB (target < 2 GB); it took {msecs:.0f} s = "
                 f"{args.memory_runs / msecs:,.0f} replicates/s on one core"
+            )
+            print(
+                f"    sim.bounds estimated before it started: {est.memory_bytes / 2**30:.2f} GiB of memory "
+                f"(ratio to the measured peak {est.memory_bytes / rss:.2f}; it should not be below 1) and "
+                f"{est.seconds:.0f} s (ratio {est.seconds / msecs:.2f})"
             )
     finally:
         if args.keep:

@@ -1,17 +1,26 @@
-"""The batch runner (DESIGN.md, decision 6): many replicates, chunked, resumable.
+"""The batch runner: many replicates, chunked, resumable, extendable, checked.
 
 ``run_batch`` splits replicates 0..runs-1 into chunks (replicate ranges), runs
 them on an executor (see :mod:`sim.executors`) and writes each finished chunk
-at once to ``DIR/chunks/`` under a temporary name, renamed when complete, so a
-chunk file that exists is whole. Run again on the same DIR after an
-interruption, it computes only the missing chunks. At the end it assembles
-``outcomes.parquet``, ``summary.csv``, ``series.parquet`` and marks
-``manifest.json`` complete. Replicates are counter-based, so results are
-bit-identical whatever the executor, the worker count or the chunk size.
+at once to ``DIR/chunks/`` (see :mod:`sim.chunks`: written whole, with
+checksums). Run again on the same DIR after an interruption, it computes only
+the missing chunks, and any chunk that fails its checksums or holds the wrong
+replicates is computed again, with a notice naming it. Run again with a larger
+``runs`` (same seed, scenario, chunk and engine), it adds only the new
+replicates: the chunk plan of the smaller batch is a prefix of the larger one.
+At the end it assembles ``outcomes.parquet``, ``summary.csv``,
+``series.parquet`` and marks ``manifest.json`` complete. Replicates are
+counter-based, so results are identical whatever the executor, the worker
+count, the chunk size or the history of interruptions and extensions.
 
-Errors: a bad argument, a DIR that is a file or that holds another batch is a
-:class:`UsageError` (exit 2); a DIR that cannot be created or written, a full
-disk, is a :class:`BatchError` (exit 1), and the chunks already saved stay valid.
+Before any work, :func:`sim.bounds.check_request` refuses a request whose
+memory, disk or time cannot fit, and the worker count is capped at the chunks
+to run and the memory free.
+
+Errors: a bad argument, a DIR that is a file or that holds another batch, a
+request too large is a :class:`UsageError` (exit 2); a DIR that cannot be
+created or written, a full disk, is a :class:`BatchError` (exit 1), and the
+chunks already saved stay valid.
 """
 
 from __future__ import annotations
@@ -19,10 +28,7 @@ from __future__ import annotations
 import concurrent.futures.process
 import contextlib
 import gc
-import json
-import os
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,32 +39,42 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from . import bounds
 from . import series as ser
-from .banner import BANNER, hypotheses_line
-from .errors import StormError, UsageError
+from .banner import BANNER
+from .chunks import PREFIX, chunk_stem, is_complete, remove_chunk, replicates_ok, verify_chunk, write_chunk
+from .clock import Clock
+from .errors import UsageError
 from .executors import check_executor, default_workers, engine_fingerprint, open_pool, run_tasks
 from .hypotheses import REGISTRY
-from .model import OUTCOMES, StormModel
+from .model import StormModel
+from .outputs import OUTCOMES, SERIES
+from .resultdir import MANIFEST, TMP_PREFIX, OutputError, atomic, label_frame, provenance, read_json
+from .resultdir import arrow_table as _arrow_table
+from .resultdir import read_csv as _read_csv
+from .resultdir import sha256_file as _sha256
+from .resultdir import with_metadata as _with_metadata
+from .resultdir import write_csv as _write_csv
+from .resultdir import write_json as write_json
 from .scenario import Scenario, load_scenario
 from .stats import wilson
 
+__all__ = ["BatchError", "BatchInterrupted", "BatchResult", "chunk_stem", "load_batch", "run_batch"]
+
 DEFAULT_CHUNK = 10_000
-MANIFEST, OUTCOMES_FILE, SUMMARY_FILE, SERIES_FILE = (
-    "manifest.json",
-    "outcomes.parquet",
-    "summary.csv",
-    "series.parquet",
-)
+OUTCOMES_FILE, SUMMARY_FILE, SERIES_FILE = "outcomes.parquet", "summary.csv", "series.parquet"
 CHUNKS = "chunks"
-_TMP = ".tmp-"
 _LOCK = ".lock"
-#: Manifest keys that must match for a DIR to be resumed.
-IDENTITY = ("kind", "scenario_hash", "seed", "runs", "chunk", "series_bins", "engine")
+#: Rows per row group of outcomes.parquet, whatever the chunking (so its bytes do not depend on it).
+ROW_GROUP = 65_536
+#: Manifest keys that must match for a DIR to be resumed or extended (runs may grow: an extension).
+IDENTITY = ("kind", "scenario_hash", "seed", "chunk", "series_bins", "engine")
 
 Progress = Callable[[int, int], None]
+Notice = Callable[[str], None]
 
 
-class BatchError(StormError):
+class BatchError(OutputError):
     """The output directory cannot be created, written or read (exit status 1)."""
 
 
@@ -88,7 +104,7 @@ class BatchResult:
     def outcomes(self) -> pd.DataFrame:
         """One row per replicate (read from outcomes.parquet the first time)."""
         if self._outcomes is None:
-            self._outcomes = _labelled(pd.read_parquet(self.out_dir / OUTCOMES_FILE), self.manifest)
+            self._outcomes = label_frame(pd.read_parquet(self.out_dir / OUTCOMES_FILE), self.manifest)
         return self._outcomes
 
     @property
@@ -100,13 +116,19 @@ class BatchResult:
         return str(self.manifest["banner"])
 
 
-def plan_chunks(runs: int, chunk: int) -> list[tuple[int, int]]:
-    """(first, count) of each chunk: replicates first..first+count-1."""
-    return [(first, min(chunk, runs - first)) for first in range(0, runs, chunk)]
+def plan_chunks(runs: int, chunk: int, segments: Sequence[int] = ()) -> list[tuple[int, int]]:
+    """(first, count) of each chunk: replicates first..first+count-1.
 
-
-def chunk_stem(first: int, count: int) -> str:
-    return f"chunk-{first:09d}-{count:09d}"
+    ``segments``: the sizes the batch had before each extension; each segment
+    is chunked on its own, so the plan of a smaller batch is a prefix of its
+    extension's.
+    """
+    plan: list[tuple[int, int]] = []
+    start = 0
+    for end in [*(s for s in segments if s < runs), runs]:
+        plan.extend((first, min(chunk, end - first)) for first in range(start, end, chunk))
+        start = end
+    return plan
 
 
 def run_chunk(spec: Scenario, seed: int, first: int, count: int) -> tuple[pd.DataFrame, np.ndarray, str]:
@@ -130,86 +152,18 @@ def _now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def _labelled(df: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
-    df.attrs.update(
-        banner=BANNER,
-        hypotheses_on=list(manifest["hypotheses_on"]),
-        scenario_hash=manifest["scenario_hash"],
-        seed=manifest["seed"],
-    )
-    return df
-
-
-def _schema_metadata(manifest: dict[str, Any]) -> dict[bytes, bytes]:
-    return {
-        b"banner": BANNER.encode(),
-        b"hypotheses_on": json.dumps(manifest["hypotheses_on"]).encode(),
-        b"hypotheses_line": hypotheses_line(manifest["hypotheses_on"]).encode(),
-        b"scenario_hash": str(manifest["scenario_hash"]).encode(),
-        b"seed": str(manifest["seed"]).encode(),
-    }
-
-
-def _with_metadata(table: pa.Table, manifest: dict[str, Any]) -> pa.Table:
-    meta = dict(table.schema.metadata or {})
-    meta.update(_schema_metadata(manifest))
-    return table.replace_schema_metadata(meta)
-
-
-@contextlib.contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it over ``path`` once written."""
-    tmp = path.with_name(f"{_TMP}{os.getpid()}-{path.name}")
-    try:
-        yield tmp
-        with open(tmp, "rb+") as fh:  # on disk before the rename makes it visible
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    with _atomic(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def write_chunk(
-    chunks: Path, first: int, count: int, df: pd.DataFrame, counts: np.ndarray, manifest: dict[str, Any]
-) -> None:
-    """Write one chunk: histogram first, then the outcome rows, whose file marks it complete."""
-    stem = chunk_stem(first, count)
-    with _atomic(chunks / f"{stem}.npz") as tmp, open(tmp, "wb") as fh:
-        np.savez_compressed(fh, counts=counts, first=first, count=count)
-    table = _with_metadata(pa.Table.from_pandas(df, preserve_index=False), manifest)
-    with _atomic(chunks / f"{stem}.parquet") as tmp:
-        pq.write_table(table, tmp)
-
-
-def _chunk_ok(chunks: Path, first: int, count: int) -> bool:
-    stem = chunk_stem(first, count)
-    pq_path, npz_path = chunks / f"{stem}.parquet", chunks / f"{stem}.npz"
-    if not (pq_path.is_file() and npz_path.is_file()):
-        return False
-    try:
-        return pq.read_metadata(pq_path).num_rows == count
-    except (OSError, pa.ArrowException):
-        return False
-
-
-def _load_counts(chunks: Path, first: int, count: int) -> np.ndarray | None:
-    """A saved chunk's histogram, or None if the file is unreadable."""
-    try:
-        with np.load(chunks / f"{chunk_stem(first, count)}.npz") as data:
-            return np.asarray(data["counts"])
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
-        return None
-
-
 def _manifest(
-    spec: Scenario, seed: int, runs: int, chunk: int, executor: str, workers: int, scheduler: str | None
+    spec: Scenario,
+    seed: int,
+    runs: int,
+    chunk: int,
+    executor: str,
+    workers: int,
+    scheduler: str | None,
+    command: Sequence[str] | None,
 ) -> dict[str, Any]:
+    from . import __version__
+
     on = spec.hypotheses_on
     return {
         "banner": BANNER,
@@ -224,16 +178,22 @@ def _manifest(
         "scenario_path": spec.path,
         "scenario_hash": spec.hash,
         "scenario": spec.to_dict(),
+        # Per-replicate parameters (their columns are in outcomes.parquet): the
+        # distributions and the nested design, as the scenario gives them.
+        "uncertain": dict(spec.uncertain),
+        "replicates_per_draw": spec.replicates_per_draw,
+        "draws": -(-runs // spec.replicates_per_draw) if spec.uncertain else None,
         "seed": seed,
         "runs": runs,
         "chunk": chunk,
-        "chunks": len(plan_chunks(runs, chunk)),
+        "segments": [runs],
+        "chunks": 0,
         "executor": executor,
         "workers": workers,
         "scheduler": scheduler,
-        "version": _version(),
+        "version": __version__,
         "engine": engine_fingerprint(),
-        "numpy": np.__version__,
+        **provenance(command),
         "series_bins": ser.BINS,
         "series_ranges": {k: list(v) for k, v in ser.ranges(spec).items()},
         "series_resolution": ser.resolution(spec),
@@ -242,16 +202,13 @@ def _manifest(
             "interpolated within a bin; an ended replicate keeps its value "
             "from the step it ended in"
         ),
+        "time_unit": "ms",
         "started": _now(),
         "finished": None,
+        "resumed": [],
+        "recomputed": [],
         "files": [OUTCOMES_FILE, SUMMARY_FILE, SERIES_FILE],
     }
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
 
 
 def _make_dir(out: Path) -> None:
@@ -263,32 +220,56 @@ def _make_dir(out: Path) -> None:
         raise BatchError(f"--out {out}: cannot create the directory: {err.strerror or err}") from None
 
 
-def _check_dir(out: Path, manifest: dict[str, Any], force: bool) -> None:
-    """Check that the batch DIR holds, if any, is this one (else refuse, or clear it with force)."""
+def _previous(out: Path, manifest: dict[str, Any], force: bool) -> dict[str, Any] | None:
+    """The manifest of the batch DIR already holds, if it may be resumed or extended.
+
+    Refuses (or with ``force`` clears) a DIR holding anything else; never
+    touches its files otherwise.
+    """
     old_path = out / MANIFEST
     old: dict[str, Any] | None = None
     reason = ""
     if old_path.exists():
         try:
-            old = json.loads(old_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            reason = "an unreadable manifest.json"
+            old = read_json(old_path)
+        except OutputError as err:
+            reason = f"an unreadable {MANIFEST} ({str(err).split(': ', 1)[-1]})"
+        if old is not None and old.get("kind") != "batch":
+            reason = f"a {MANIFEST} that is not a batch's (kind {old.get('kind')!r})"
+            old = None
         if old is not None:
             diff = [f"{k} {old.get(k)!r}, not {manifest[k]!r}" for k in IDENTITY if old.get(k) != manifest[k]]
-            reason = ("another batch (" + "; ".join(diff) + ")") if diff else ""
-    elif any((out / CHUNKS).glob("chunk-*")) or (out / OUTCOMES_FILE).exists():
-        reason = "batch files without a manifest.json"
+            if diff:
+                hint = ""
+                if (
+                    "seed" in " ".join(diff)
+                    and isinstance(old.get("runs"), int)
+                    and old["runs"] < manifest["runs"]
+                ):
+                    hint = "; extending it needs its own --seed"
+                elif old.get("engine") != manifest["engine"]:
+                    hint = "; made by another version of the engine, its chunks cannot be mixed with new ones"
+                reason = "another batch (" + "; ".join(diff) + ")" + hint
+            elif not isinstance(old.get("runs"), int) or old["runs"] > manifest["runs"]:
+                reason = (
+                    f"a batch of {old.get('runs')!r} replicates, more than --runs {manifest['runs']} "
+                    "(a batch can be extended, not shrunk)"
+                )
+    elif any((out / CHUNKS).glob(f"{PREFIX}*")) or (out / OUTCOMES_FILE).exists():
+        reason = f"batch files without a {MANIFEST}"
     if reason and not force:
         raise UsageError(f"--out {out}: holds {reason}; use another --out, or --force to replace it")
-    doomed = list((out / CHUNKS).glob(f"{_TMP}*"))  # left by a killed run; never read
-    if force:
+    doomed = [*(out / CHUNKS).glob(f"{TMP_PREFIX}*"), *out.glob(f"{TMP_PREFIX}*")]  # left by a killed run
+    if force and reason:
+        old = None
         doomed += [
-            *(out / CHUNKS).glob("chunk-*"),
+            *(out / CHUNKS).glob(f"{PREFIX}*"),
             *(out / n for n in (MANIFEST, OUTCOMES_FILE, SUMMARY_FILE, SERIES_FILE)),
         ]
     for path in doomed:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+    return old
 
 
 @contextlib.contextmanager
@@ -319,6 +300,20 @@ def _os_error(out: Path, err: OSError, saved: int, total: int) -> BatchError:
     )
 
 
+def _check_args(runs: Any, seed: Any, chunk: Any, out_dir: Any) -> None:
+    for name, value in (("--runs", runs), ("--chunk", chunk), ("--seed", seed)):
+        if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool)):
+            raise UsageError(f"{name}: expected a whole number, got {value!r}")
+    if runs < 1:
+        raise UsageError(f"--runs: must be at least 1, got {runs}")
+    if seed < 0:
+        raise UsageError(f"--seed: must be a non-negative integer, got {seed}")
+    if chunk is not None and chunk < 1:
+        raise UsageError(f"--chunk: must be at least 1, got {chunk}")
+    if str(out_dir) == "":
+        raise UsageError("--out: must name a directory, got ''")
+
+
 def run_batch(
     spec: str | Path | Scenario,
     runs: int,
@@ -330,45 +325,88 @@ def run_batch(
     chunk: int | None = None,
     progress: Progress | None = None,
     force: bool = False,
+    notice: Notice | None = None,
+    command: Sequence[str] | None = None,
+    limits: bounds.Limits | None = None,
 ) -> BatchResult:
-    """Run replicates 0..runs-1 of ``spec`` with ``seed`` into ``out_dir``; resume if begun.
+    """Run replicates 0..runs-1 of ``spec`` with ``seed`` into ``out_dir``; resume or extend if begun.
 
     ``progress(done, runs)`` is called with the replicates done so far, at the
-    start and after each chunk.
+    start and after each chunk; ``notice(line)`` with one-line notes (resumed,
+    chunk damaged and recomputed, workers lowered). ``command`` is recorded in
+    the manifest (default ``sys.argv``); ``limits`` overrides the machine's own.
     """
-    for name, value in (("--runs", runs), ("--chunk", chunk), ("--seed", seed)):
-        if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool)):
-            raise UsageError(f"{name}: expected a whole number, got {value!r}")
-    if runs < 1:
-        raise UsageError(f"--runs: must be at least 1, got {runs}")
-    if seed < 0:
-        raise UsageError(f"--seed: must be a non-negative integer, got {seed}")
-    chunk = DEFAULT_CHUNK if chunk is None else chunk
-    if chunk < 1:
-        raise UsageError(f"--chunk: must be at least 1, got {chunk}")
+    _check_args(runs, seed, chunk, out_dir)
+    chunk = DEFAULT_CHUNK if chunk is None else int(chunk)
     check_executor(executor, workers, scheduler)
     spec = load_scenario(spec)
     out = Path(out_dir)
-    n_workers = 1 if executor == "inline" else (workers or default_workers())
-    manifest = _manifest(spec, int(seed), int(runs), int(chunk), executor, n_workers, scheduler)
-    plan = plan_chunks(runs, chunk)
+    say: Notice = notice or (lambda line: None)
+    requested = 1 if executor == "inline" else (workers or default_workers())
+    n_steps = Clock(spec).n_steps
+    local = executor == "processes" or (executor == "dask" and scheduler is None)
+    bounds.check_request(
+        n_steps, runs, chunk=chunk, workers=requested, out=out, what=f"--runs {runs:,}", limits=limits
+    )
+    manifest = _manifest(spec, int(seed), int(runs), chunk, executor, requested, scheduler, command)
     _make_dir(out)
     chunks = out / CHUNKS
     with _lock(out):
         try:
-            _check_dir(out, manifest, force)
-            write_json(out / MANIFEST, manifest)
+            old = _previous(out, manifest, force)
         except OSError as err:
-            raise _os_error(out, err, 0, len(plan)) from None
+            raise _os_error(out, err, 0, len(plan_chunks(runs, chunk))) from None
+        if old is not None:
+            manifest["started"] = old.get("started", manifest["started"])
+            for key in ("resumed", "recomputed"):
+                manifest[key] = list(old.get(key) or [])
+            segments = [int(s) for s in old.get("segments") or [old["runs"]] if int(s) < runs]
+            manifest["segments"] = [*segments, runs]
+        plan = plan_chunks(runs, chunk, manifest["segments"][:-1])
+        manifest["chunks"] = len(plan)
+        shape = (n_steps, len(SERIES), ser.BINS + 3)
         done: list[tuple[int, int]] = []
         hist: np.ndarray | None = None
-        for c in plan:
-            counts = _load_counts(chunks, *c) if _chunk_ok(chunks, *c) else None
-            if counts is not None:  # else (missing or damaged) it is computed again
-                done.append(c)
+        for first, count in plan:
+            counts, damage = verify_chunk(chunks, first, count, shape)
+            if damage:
+                stem = chunk_stem(first, count)
+                say(f"chunk {CHUNKS}/{stem} in {out}: {damage}; computing it again")
+                manifest["recomputed"].append({"chunk": stem, "reason": damage, "at": _now()})
+                with contextlib.suppress(OSError):
+                    remove_chunk(chunks, first, count)
+            if counts is not None:
+                done.append((first, count))
                 hist = counts.astype(np.int64) if hist is None else hist + counts
         saved = len(done)
         replicates_done = sum(c for _, c in done)
+        have = set(done)
+        todo = [(spec, int(seed), f, c) for f, c in plan if (f, c) not in have]
+        if local and todo:
+            per_worker = bounds.worker_bytes(n_steps, min(chunk, runs))
+            n_workers, lowered = bounds.plan_workers(requested, len(todo), per_worker)
+            if lowered and workers is not None:
+                say(lowered)
+            manifest["workers"] = n_workers
+        else:
+            n_workers = requested
+        if old is not None:
+            old_runs = int(old["runs"])
+            what = (
+                f"extending {out} from {old_runs:,} to {runs:,} replicates"
+                if old_runs < runs
+                else f"resuming {out}"
+            )
+            say(
+                f"{what}: {saved} of {len(plan)} chunks ({replicates_done:,} of {runs:,} replicates) already done"
+            )
+            manifest["resumed"].append(
+                {"at": _now(), "runs": runs, "chunks_done": saved, "replicates_done": replicates_done}
+            )
+        try:
+            write_json(out / MANIFEST, manifest)
+        except OSError as err:
+            raise _os_error(out, err, saved, len(plan)) from None
         if progress:
             progress(replicates_done, runs)
 
@@ -379,7 +417,12 @@ def run_batch(
             if engine != manifest["engine"]:
                 raise BatchError(
                     f"a worker runs another version of the engine ({engine}, not {manifest['engine']}); "
-                    "install the same version of perfect-storm on every worker"
+                    "install the same version of perfect-storm (and numpy, pandas, pyarrow) on every worker"
+                )
+            wrong = replicates_ok(df["replicate"].to_numpy(), first, count)
+            if wrong or counts.shape != shape:
+                raise BatchError(
+                    f"a worker returned a wrong chunk {chunk_stem(first, count)}: {wrong or 'shape'}"
                 )
             try:
                 write_chunk(chunks, first, count, df, counts, manifest)
@@ -391,11 +434,9 @@ def run_batch(
             if progress:
                 progress(replicates_done, runs)
 
-        have = set(done)
-        todo = [(spec, int(seed), first, count) for first, count in plan if (first, count) not in have]
         try:
             if todo:
-                with open_pool(executor, workers, scheduler) as pool:
+                with open_pool(executor, n_workers, scheduler) as pool:
                     run_tasks(pool, run_chunk, todo, finished)
             if hist is None:  # pragma: no cover - runs >= 1 gives at least one chunk
                 raise BatchError(f"--out {out}: no chunk was computed")
@@ -411,10 +452,9 @@ def run_batch(
             ) from None
         except KeyboardInterrupt:
             # Count on disk: the interrupt may land between a write and the tally.
-            saved = sum(_chunk_ok(chunks, *c) for c in plan)
-            replicates_done = sum(c for f, c in plan if _chunk_ok(chunks, f, c))
+            whole = [(f, c) for f, c in plan if is_complete(chunks, f, c)]
             raise BatchInterrupted(
-                f"interrupted: {saved} of {len(plan)} chunks ({replicates_done:,} of {runs:,} "
+                f"interrupted: {len(whole)} of {len(plan)} chunks ({sum(c for _, c in whole):,} of {runs:,} "
                 f"replicates) are saved in {out}; run the same command again to resume"
             ) from None
     return result
@@ -425,39 +465,47 @@ def _assemble(
 ) -> BatchResult:
     """Write the final files from the chunk files (each via a temporary name)."""
     chunks = out / CHUNKS
-    writer: pq.ParquetWriter | None = None
     counts = np.zeros(len(OUTCOMES), dtype=np.int64)
-    with _atomic(out / OUTCOMES_FILE) as tmp:
+    writer: pq.ParquetWriter | None = None
+    meta: dict[bytes, bytes] | None = None
+    buffered: list[pa.Table] = []
+    rows = 0
+    with atomic(out / OUTCOMES_FILE) as tmp:
         try:
-            for first, count in plan:  # replicate order; one chunk in memory at a time
-                table = pq.read_table(chunks / f"{chunk_stem(first, count)}.parquet")
-                table = _with_metadata(table, manifest)
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema)
-                writer.write_table(table)
+            for first, count in plan:  # replicate order; at most a row group and a chunk in memory
+                path = chunks / f"{chunk_stem(first, count)}.parquet"
+                try:
+                    table = pq.read_table(path)
+                except (OSError, pa.ArrowException) as err:
+                    raise BatchError(
+                        f"{path}: cannot read ({err}); run the same command again to compute it again"
+                    ) from None
+                if meta is None:
+                    meta = dict(_with_metadata(table, manifest).schema.metadata or {})
+                    writer = pq.ParquetWriter(tmp, table.schema.with_metadata(meta))
                 codes = pd.Categorical(table.column("outcome").to_pandas(), categories=OUTCOMES).codes
-                counts += np.bincount(codes, minlength=len(OUTCOMES))
+                counts += np.bincount(codes[codes >= 0], minlength=len(OUTCOMES))
+                buffered.append(table.replace_schema_metadata(meta))
+                rows += table.num_rows
+                while rows >= ROW_GROUP and writer is not None:
+                    merged = pa.concat_tables(buffered)
+                    writer.write_table(merged.slice(0, ROW_GROUP), row_group_size=ROW_GROUP)
+                    buffered, rows = [merged.slice(ROW_GROUP)], rows - ROW_GROUP
+            if rows and writer is not None:
+                writer.write_table(pa.concat_tables(buffered), row_group_size=ROW_GROUP)
         finally:
             if writer is not None:
                 writer.close()
     summary = summary_table(counts)
-    with _atomic(out / SUMMARY_FILE) as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(f"# {BANNER}\n# {hypotheses_line(manifest['hypotheses_on'])}\n")
-            fh.write(
-                f"# scenario {manifest['scenario_name']} (hash {manifest['scenario_hash']}), "
-                f"seed {manifest['seed']}, {manifest['runs']} replicates; "
-                "95 % Wilson intervals\n"
-            )
-            summary.to_csv(fh, index=False)
+    _write_csv(out / SUMMARY_FILE, summary, manifest, ["95 % Wilson intervals"])
     series = ser.quantile_table(spec, hist)
-    table = _with_metadata(pa.Table.from_pandas(series, preserve_index=False), manifest)
-    with _atomic(out / SERIES_FILE) as tmp:
-        pq.write_table(table, tmp)
+    with atomic(out / SERIES_FILE) as tmp:
+        pq.write_table(_arrow_table(series, manifest), tmp)
+    manifest["checksums"] = {name: _sha256(out / name) for name in manifest["files"]}
     manifest["complete"] = True
     manifest["finished"] = _now()
     write_json(out / MANIFEST, manifest)
-    return BatchResult(out, manifest, _labelled(summary, manifest), _labelled(series, manifest))
+    return BatchResult(out, manifest, label_frame(summary, manifest), label_frame(series, manifest))
 
 
 def summary_table(counts: np.ndarray) -> pd.DataFrame:
@@ -487,13 +535,16 @@ def load_batch(out_dir: str | Path) -> BatchResult:
     if not path.is_file():
         raise UsageError(f"{out}: not a batch directory (no {MANIFEST})")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise BatchError(f"{path}: cannot read: {err}") from None
+        manifest = read_json(path)
+    except OutputError as err:
+        raise BatchError(str(err)) from None
     if manifest.get("kind") != "batch":
         raise UsageError(f"{out}: holds a {manifest.get('kind')!r} result, not a batch")
     if not manifest.get("complete"):
         raise BatchError(f"{out}: the batch is not complete; run the same batch command again to finish it")
-    summary = pd.read_csv(out / SUMMARY_FILE, comment="#")
-    series = pd.read_parquet(out / SERIES_FILE)
-    return BatchResult(out, manifest, _labelled(summary, manifest), _labelled(series, manifest))
+    try:
+        summary = _read_csv(out / SUMMARY_FILE)
+        series = pd.read_parquet(out / SERIES_FILE)
+    except (OSError, pa.ArrowException) as err:
+        raise BatchError(f"{out}: cannot read the batch's files: {err}") from None
+    return BatchResult(out, manifest, label_frame(summary, manifest), label_frame(series, manifest))

@@ -11,10 +11,14 @@ import concurrent.futures as cf
 import contextlib
 import functools
 import hashlib
+import importlib.metadata
 import logging
 import multiprocessing
 import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,36 +27,54 @@ from typing import Any
 from .errors import StormError, UsageError, choices_hint
 
 EXECUTORS = ("inline", "processes", "dask")
-#: Source files whose content decides a replicate's results (the hypotheses too).
-ENGINE_FILES = (
-    "model.py",
-    "agents.py",
-    "clock.py",
-    "interventions.py",
-    "mechanisms.py",
-    "params.py",
-    "rng.py",
-    "scenario.py",
-    "shocks.py",
-    "series.py",
-    "hypotheses/*.py",
-)
+#: Parts of the package that never shape a result's bytes: drawing figures and
+#: generating the reference pages. Everything else under sim/ is in the engine's
+#: fingerprint, new modules included, so no file that decides a result can be missed.
+NOT_ENGINE = ("plots/", "docgen.py")
+#: Libraries whose version can change a result's bytes (arithmetic, Parquet encoding).
+ENGINE_LIBRARIES = ("numpy", "pandas", "pyarrow", "mesa")
+#: How often a pool worker checks that its parent is alive (seconds).
+PARENT_POLL = 0.5
+
+
+def engine_files(root: Path | None = None) -> list[Path]:
+    """Every source file of the engine: all of ``sim/**/*.py`` except :data:`NOT_ENGINE`."""
+    root = root or Path(__file__).resolve().parent
+    files = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if "__pycache__" in rel or any(rel.startswith(p) for p in NOT_ENGINE):
+            continue
+        files.append(path)
+    return files
 
 
 @functools.cache
 def engine_fingerprint() -> str:
-    """A hash of the engine's source, as this process sees it.
+    """A hash of the engine's source and of the libraries' versions, as this process sees them.
 
-    A resumed batch must not mix chunks from two versions of the engine, and a
-    remote Dask worker must run the same code as the client: both are checked
-    against this.
+    It decides "the same batch": a resumed batch must not mix chunks from two
+    versions of the engine (or of numpy, pandas, pyarrow), and a remote Dask
+    worker must run the same code as the client: both are checked against this.
     """
-    root = Path(__file__).resolve().parent
+    return fingerprint_of(Path(__file__).resolve().parent, {n: _dist_version(n) for n in ENGINE_LIBRARIES})
+
+
+def fingerprint_of(root: Path, libraries: dict[str, str]) -> str:
+    """The fingerprint of the engine source under ``root`` with these library versions."""
     digest = hashlib.sha256()
-    for pattern in ENGINE_FILES:
-        for path in sorted(root.glob(pattern)):
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    for path in engine_files(root):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for name, version in sorted(libraries.items()):
+        digest.update(f"{name}=={version}\0".encode())
     return digest.hexdigest()[:16]
+
+
+def _dist_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
 
 
 def default_workers() -> int:
@@ -92,9 +114,46 @@ def _ignore_sigint() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def dask_setup(worker: Any) -> None:
-    """Dask preload hook, run in each LocalCluster worker: leave Ctrl-C to the parent."""
+def _die_with_parent(parent: int, pdeathsig: bool = True) -> None:
+    """Exit as soon as the process ``parent`` is gone (a ``kill -9`` leaves no orphan working on).
+
+    On Linux the kernel sends SIGKILL when the parent dies (PR_SET_PDEATHSIG);
+    everywhere a daemon thread also polls the parent id, which covers the
+    moment before prctl and other systems. Re-parented workers would otherwise
+    run their chunk to the end, then wait forever, holding the caller's pipes.
+    """
+    # PDEATHSIG fires when the *thread* that started this process ends: pools are
+    # opened and closed by one thread (open_pool is a context manager), so that
+    # thread outlives its workers.
+    if pdeathsig and sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL)
+        os._exit(70)  # no cleanup: the parent that would want results is gone
+
+    if os.getppid() != parent:  # it died before we got here
+        os._exit(70)
+    threading.Thread(target=watch, name="storm-parent-watch", daemon=True).start()
+
+
+def _init_worker(parent: int) -> None:
+    """Process-pool worker initializer: leave Ctrl-C to the parent, die with it."""
     _ignore_sigint()
+    _die_with_parent(parent)
+
+
+def dask_setup(worker: Any) -> None:
+    """Dask preload hook, run in each LocalCluster worker: leave Ctrl-C to the parent, die with it."""
+    _ignore_sigint()
+    # The worker process was started by a nanny thread of the parent: poll only.
+    _die_with_parent(os.getppid(), pdeathsig=False)
 
 
 def check_executor(executor: str, workers: int | None, scheduler: str | None) -> None:
@@ -130,7 +189,8 @@ def _open_processes(workers: int) -> Pool:
     pool = cf.ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),  # safe beside threads (Dask, the page)
-        initializer=_ignore_sigint,
+        initializer=_init_worker,
+        initargs=(os.getpid(),),
     )
     # Start every worker now with Ctrl-C blocked (see _sigint_blocked). Quick
     # successive submits each find no idle worker, so each spawns one.

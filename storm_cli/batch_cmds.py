@@ -1,9 +1,12 @@
-"""``batch``: many replicates of a scenario into a directory, resumable.
+"""``batch``: many replicates of a scenario into a directory, resumable and extendable.
 
 Exit status: 2 for a bad option, a DIR that is a file or that holds another
-batch (scenario hash, seed, runs or chunk size) without ``--force``; 1 for a DIR
-that cannot be created or written (a full disk included); 130 on Ctrl-C, with
-a line saying how to resume.
+batch (scenario hash, seed, chunk size or engine) without ``--force``, a
+request too large to fit (memory, disk, time: the line gives the estimate and
+the limit); 1 for a DIR that cannot be created or written (a full disk
+included); 130 on Ctrl-C, with a line saying how to resume. Notes (resumed,
+extended, a damaged chunk computed again, ``--workers`` lowered) go to stderr,
+one line each.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import click
 
@@ -29,30 +32,66 @@ class Interrupted(click.ClickException):
 
 
 class ProgressBar:
-    """Replicates done, rate and time left, redrawn in place on a terminal."""
+    """Replicates done, rate and time left: a ``tqdm.auto`` bar (drawn in Jupyter too).
 
-    def __init__(self, stream: IO[str], width: int = 30) -> None:
-        self.stream = stream
-        self.width = width
-        self.t0: float | None = None
-        self.start_done = 0
-        self.last_draw = 0.0
+    Called as ``progress(done, total)``; the first call sets where a resumed
+    batch starts, so the rate and the time left count only new work.
+    """
+
+    def __init__(self, stream: IO[str] | None = None, disable: bool | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.disable = disable
+        self.bar: Any = None
 
     def __call__(self, done: int, total: int) -> None:
-        now = time.perf_counter()
-        if self.t0 is None:
-            self.t0, self.start_done = now, done
-        if done < total and now - self.last_draw < 0.2:
+        if self.bar is None:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(
+                total=total,
+                initial=done,
+                unit=" replicates",
+                unit_scale=False,
+                file=self.stream,
+                disable=self.disable,
+                dynamic_ncols=True,
+                smoothing=0.1,
+                bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} replicates [{elapsed}<{remaining}, {rate_fmt}]",
+            )
             return
-        self.last_draw = now
-        frac = done / total
-        bar = "#" * int(frac * self.width)
-        rate = (done - self.start_done) / max(now - self.t0, 1e-9)
-        left = f"{(total - done) / rate:,.0f} s left" if rate > 0 else "-- s left"
-        self.stream.write(f"\r[{bar:<{self.width}}] {done:,}/{total:,} replicates  {rate:,.0f}/s  {left}   ")
+        self.bar.update(done - self.bar.n)
         if done >= total:
-            self.stream.write("\n")
-        self.stream.flush()
+            self.close()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def command_line(ctx: click.Context) -> list[str]:
+    """The command as parsed, written out in full (every option explicit), for the manifest.
+
+    Rebuilt from the parsed parameters, so it is the same whether the command
+    came from a shell, ``run.py`` or ``main([...])`` in Python, and replays
+    the same batch even if a default changes.
+    """
+    words = ctx.command_path.split()
+    words[0] = "perfect-storm"
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if isinstance(param, click.Argument):
+            words.append(str(value))
+        elif isinstance(param, click.Option) and value not in (None, False, ()):
+            flag = max(param.opts, key=len)
+            if param.is_flag:
+                words.append(flag)
+            elif param.multiple:
+                for v in value:
+                    words += [flag, str(v)]
+            else:
+                words += [flag, str(value)]
+    return words
 
 
 def register(cli: click.Group) -> None:
@@ -127,6 +166,13 @@ def register(cli: click.Group) -> None:
         spec = load_with_overrides(scenario, sets, with_, without, intervene)
         show = not quiet and sys.stderr.isatty()
         progress = ProgressBar(sys.stderr) if show else None
+
+        def notice(line: str) -> None:
+            if progress is not None and progress.bar is not None:
+                progress.bar.write(line, file=sys.stderr)
+            else:
+                click.echo(line, err=True)
+
         t0 = time.perf_counter()
         with translate_errors():
             try:
@@ -141,11 +187,16 @@ def register(cli: click.Group) -> None:
                     chunk=chunk,
                     progress=progress,
                     force=force,
+                    notice=notice,
+                    command=command_line(click.get_current_context()),
                 )
             except batch_mod.BatchInterrupted as err:
-                if show:
-                    sys.stderr.write("\n")
+                if progress is not None:
+                    progress.close()
                 raise Interrupted(str(err)) from None
+            finally:
+                if progress is not None:
+                    progress.close()
         elapsed = time.perf_counter() - t0
         click.echo(sim.banner.label(result.hypotheses_on))
         m = result.manifest

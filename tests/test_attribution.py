@@ -138,7 +138,8 @@ def test_cli_attribute_writes_shapley_csv(tmp_path: Path, capsys) -> None:
     m = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     assert m["kind"] == "attribute" and m["outcome"] == "rebel_capture" and m["variants"] == 4
     assert m["shapley_sum"] == pytest.approx(m["p_all_on"] - m["p_all_off"])
-    lines = (out_dir / "shapley.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == f"# {sim.BANNER}" and lines[1].startswith("# Hypotheses on")
-    s = pd.read_csv(out_dir / "shapley.csv", comment="#")
+    s = pd.read_csv(out_dir / "shapley.csv")  # plain CSV: banner and hypotheses are columns
+    assert set(s["banner"]) == {sim.BANNER} and set(s["hypotheses_on"]) == {
+        "hidden_patrons, leader_gated_mediation"
+    }
     assert list(s["hypothesis"]) == ["hidden_patrons", "leader_gated_mediation"]
