@@ -226,6 +226,11 @@ def _check(path: str, check: Any, *args: object) -> Any:
 def _validate(path: str, raw: dict[str, Any]) -> None:
     """Check one file's own keys, types and ranges (before merging)."""
     for key, value in raw.items():
+        if key == "experiment" and isinstance(value, dict):
+            raise ScenarioError(
+                f"{path}: an experiment file (it has an [experiment] table), not a scenario; "
+                "run it with the experiment command (docs/experiments.md)"
+            )
         if key not in TOP_KEYS:
             raise _unknown(path, key, TOP_KEYS)
         if key in TEXT_KEYS:
