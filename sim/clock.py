@@ -36,14 +36,26 @@ def _windows(spec: Scenario) -> list[tuple[float, float]]:
 
 
 def estimate_steps(spec: Scenario) -> int:
-    """An upper bound of the clock's step count, computed without building the clock."""
+    """An upper bound of the clock's step count, computed without building the clock.
+
+    Each stretch between fine windows takes at most ceil(length / step) + 1 coarse
+    steps (a step may be cut at each edge); each window ceil(length / fine step) + 1.
+    """
     total = (spec.end - spec.start) / timedelta(hours=1)
-    steps = math.ceil(total / spec.step_hours) + 1
+    merged: list[list[float]] = []
     for a, b in _windows(spec):
         a, b = max(a, 0.0), min(b, total)
-        if b > a:  # fine steps inside, plus the two edges that split coarse steps
-            steps += math.ceil((b - a) / spec.fine_step_hours) + 2
-    return steps
+        if b <= a:
+            continue
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    steps, t = 0, 0.0
+    for a, b in merged:
+        steps += math.ceil((a - t) / spec.step_hours) + 1 + math.ceil((b - a) / spec.fine_step_hours) + 1
+        t = b
+    return steps + math.ceil((total - t) / spec.step_hours) + 1
 
 
 def check_steps(spec: Scenario) -> int:

@@ -13,6 +13,8 @@ import copy
 import hashlib
 import importlib
 import json
+import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -368,12 +370,18 @@ def _parent_path(where: str, base_dir: Path, name: str) -> Path:
         raise ScenarioError(f"{where}: extends: a name of {len(name):,} characters cannot name a file")
     candidate = Path(name) if Path(name).is_absolute() else base_dir / name
     try:
-        if candidate.is_file():
-            return candidate
-        exists = candidate.exists()
-    except (OSError, ValueError) as err:  # a name too long for the file system
+        mode: int | None = os.stat(candidate).st_mode
+    except FileNotFoundError:
+        mode = None
+    except (OSError, ValueError) as err:  # a name too long for the file system, a loop of links
         reason = getattr(err, "strerror", None) or str(err)
         raise ScenarioError(f"{where}: extends: cannot read {short_path(name)}: {reason}") from None
+    if mode is not None:
+        if stat.S_ISREG(mode):
+            return candidate
+        what = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a named pipe, device or socket)"
+        raise ScenarioError(f"{where}: extends: {short_path(candidate)!r} is {what}, not a scenario file")
+    exists = False
     shipped = SCENARIO_DIR / f"{name}.toml"
     if (
         not exists
