@@ -159,7 +159,9 @@ def test_a_named_pipe_is_refused_without_hanging(tmp_path: Path, capsys) -> None
             with pytest.raises(ScenarioError, match="not a regular file"):
                 sim.load_scenario(fifo)
             child = write(tmp_path / "child.toml", 'extends = "pipe.toml"\ntitle = "c"\n')
-            with pytest.raises(ScenarioError, match=r"child\.toml: extends: .*pipe\.toml' is not a regular file"):
+            with pytest.raises(
+                ScenarioError, match=r"child\.toml: extends: .*pipe\.toml' is not a regular file"
+            ):
                 sim.load_scenario(child)
             done["ok"] = True
         except BaseException as err:  # noqa: BLE001 - reported by the main thread
