@@ -126,9 +126,9 @@ def test_the_experiment_command_writes_a_labelled_result(
         (lambda t: t.replace('kind = "grid"', 'kind = "gird"'), 1, ["design.kind", "did you mean 'grid'"]),
         (lambda t: t.replace("[30, 60]", "[30, 600]"), 1, ["design.params.wagner.speed_kmh", "[1, 120]"]),
         (
-            lambda t: t.replace("runs = 40", "runs = 4000000"),
+            lambda t: t.replace("runs = 40", "runs = 100000"),
             1,
-            ["replicate rows", "more than the 2,000,000"],
+            ["2,400,000 replicate rows", "more than the 2,000,000"],
         ),
         (
             lambda t: t.replace('name = "no_mediation"', 'name = "as_written"'),
