@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from .banner import BANNER
+from .clock import MAX_STEPS
 from .hypotheses import IDS, REGISTRY
 from .interventions import INTERVENTIONS
 from .params import PARAMS, Param
-from .clock import MAX_STEPS
 from .scenario import MAX_EXTENDS, TIME_PARAMS
 from .scenario_io import MAX_FILE_BYTES, MAX_NESTING
 from .shocks import SHOCK_TYPES
@@ -83,7 +83,7 @@ def scenarios_markdown() -> str:
         "| `question` | string | the plain-language question the scenario asks |",
         "| `description` | string | longer notes; not inherited through `extends` |",
         "| `extends` | string | a scenario file (relative to this one), or the name of a shipped "
-        "scenario (`extends = \"mutiny_2023\"`), whose keys this file overrides; tables merge key "
+        'scenario (`extends = "mutiny_2023"`), whose keys this file overrides; tables merge key '
         "by key, lists (`shocks`, `interventions`) replace the parent's; a cycle, or a chain of "
         f"more than {MAX_EXTENDS} files, is an error |",
         "| `interventions` | list of names | counterfactual overrides, see below |",
