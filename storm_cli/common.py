@@ -54,12 +54,14 @@ def translate_errors() -> Iterator[None]:
 
 
 class OutPath(click.Path):
-    """An output path (``--out``): never empty, never an existing file when a directory is wanted.
+    """An output path (``--out``): never empty and without control characters.
 
-    ``--out ''`` would otherwise write a result into the current directory.
+    ``--out ''`` would otherwise write a result into the current directory. An
+    existing file is left to the library, whose message names ``--out`` alike
+    for every command.
     """
 
-    def __init__(self, dir_okay: bool = True, file_okay: bool = False, path_type: Any = None) -> None:
+    def __init__(self, dir_okay: bool = True, file_okay: bool = True, path_type: Any = None) -> None:
         super().__init__(dir_okay=dir_okay, file_okay=file_okay, path_type=path_type)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
