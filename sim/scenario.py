@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import importlib
 import json
 import os
 import stat
@@ -24,13 +23,13 @@ from typing import Any
 from . import hypotheses as hyp
 from . import overrides as ov
 from .clock import check_steps
-from .errors import OverrideError, ScenarioError, choices_hint
+from .errors import OverrideError, ScenarioError, UsageError, choices_hint
 from .interventions import INTERVENTIONS
 from .overrides import TIME_PARAMS, parse_value, settable_keys
 from .params import PARAMS
+from .scenario_check import TEXT_KEYS, validate
 from .scenario_io import (
     check_nesting,
-    check_text,
     dumps_toml,
     fmt_time,
     loads_toml,
@@ -55,9 +54,6 @@ __all__ = [
 ]
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-TEXT_KEYS = ("title", "question", "description")
-GROUPS = sorted({k.split(".")[0] for k in PARAMS})
-TOP_KEYS = (*TEXT_KEYS, "extends", "time", "hypotheses", "shocks", "interventions", "uncertain", *GROUPS)
 #: An ``extends`` chain is at most this many files long (a deeper one is a mistake, or a loop in disguise).
 MAX_EXTENDS = 16
 _MAX_NAME = 4096  # PATH_MAX on Linux: a longer ``extends`` cannot name a file
@@ -79,8 +75,38 @@ class Scenario:
     hypotheses: dict[str, dict[str, Any]]
     shocks: list[dict[str, Any]]
     interventions: list[str] = field(default_factory=list)
-    #: Uncertain parameters by dotted key, as written (``{dist = "triangular", ...}``); see sim.uncertain.
+    #: dotted key -> distribution (plain data, validated by sim.uncertain)
     uncertain: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: replicates per parameter draw (nested design); 1: every replicate its own draw
+    replicates_per_draw: int = 1
+
+    def uncertainty(self) -> dict[str, Any]:
+        """The uncertain keys as :class:`sim.uncertain.Dist` objects."""
+        from . import uncertain
+
+        return uncertain.parse_table(self.uncertain)
+
+    @property
+    def hypotheses_uncertain(self) -> list[str]:
+        """Ids of the hypotheses whose switch is drawn per replicate."""
+        return [h for h in hyp.IDS if f"hypotheses.{h}.on" in self.uncertain]
+
+    def with_uncertain(
+        self, dists: Mapping[str, Any] | None = None, replicates_per_draw: int | None = None
+    ) -> Scenario:
+        """A copy with more uncertain keys (``sim.uncertain.Dist`` values) and/or a nested design."""
+        new = copy.deepcopy(self)
+        for key, d in (dists or {}).items():
+            new.uncertain[key] = d.to_dict()
+        if replicates_per_draw is not None:
+            if int(replicates_per_draw) < 1:
+                raise UsageError(f"replicates per draw must be at least 1, got {replicates_per_draw}")
+            new.replicates_per_draw = int(replicates_per_draw)
+        return new
+
+    def with_values(self, values: Mapping[str, object]) -> Scenario:
+        """A copy with typed values set by dotted key (the same as ``with_overrides(values)``)."""
+        return self.with_overrides(values)
 
     @property
     def hypotheses_on(self) -> list[str]:
@@ -107,8 +133,11 @@ class Scenario:
             "hypotheses": copy.deepcopy(self.hypotheses),
             "shocks": [{**s, "at": fmt_time(s["at"])} for s in self.shocks],
             "interventions": list(self.interventions),
-            "uncertain": copy.deepcopy(self.uncertain),
         }
+        if self.uncertain:  # absent when empty: a certain scenario hashes as it always did
+            out["uncertain"] = copy.deepcopy(self.uncertain)
+        if self.replicates_per_draw != 1:
+            out["replicates_per_draw"] = self.replicates_per_draw
         for key, value in self.params.items():
             node = out
             *parents, leaf = key.split(".")
@@ -212,137 +241,16 @@ def check_resolved(spec: Scenario) -> None:
 # --- loading ---------------------------------------------------------------
 
 
-def _unknown(path: str, key: str, valid: Any) -> ScenarioError:
-    leaf = key.rsplit(".", 1)[-1]
-    return ScenarioError(f"{path}: unknown key {short(key)}{choices_hint(leaf, valid)}")
+def _uncertain_data(table: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each distribution in its normal form (sim.uncertain); ``posterior`` kept as written."""
+    if not table:
+        return {}
+    from .uncertain import parse_table
 
-
-def _check(path: str, check: Any, *args: object) -> Any:
-    """Run a checker that raises ValueError; re-raise as ScenarioError naming the file."""
-    try:
-        return check(*args)
-    except ValueError as err:
-        raise ScenarioError(f"{path}: {err}") from None
-
-
-def _validate(path: str, raw: dict[str, Any]) -> None:
-    """Check one file's own keys, types and ranges (before merging)."""
-    for key, value in raw.items():
-        if key == "experiment" and isinstance(value, dict):
-            raise ScenarioError(
-                f"{path}: an experiment file (it has an [experiment] table), not a scenario; "
-                "run it with the experiment command (docs/experiments.md)"
-            )
-        if key not in TOP_KEYS:
-            raise _unknown(path, key, TOP_KEYS)
-        if key in TEXT_KEYS:
-            _check(path, check_text, key, value, key == "description")
-        if key == "extends":
-            _check(path, check_text, key, value)
-    for group in GROUPS:
-        _validate_group(path, group, raw.get(group, {}))
-    tbl = raw.get("time", {})
-    if not isinstance(tbl, dict):
-        raise ScenarioError(f"{path}: time: expected a table")
-    for k, v in tbl.items():
-        if k in ("start", "end"):
-            parse_time(v, f"{path}: time.{k}")
-        elif k in TIME_PARAMS:
-            _check(path, TIME_PARAMS[k].check, f"time.{k}", v)
-        else:
-            raise _unknown(path, f"time.{k}", ["start", "end", *TIME_PARAMS])
-    _validate_hypotheses(path, raw.get("hypotheses", {}))
-    _validate_shocks(path, raw.get("shocks", []))
-    ivs = raw.get("interventions", [])
-    if not isinstance(ivs, list) or not all(isinstance(i, str) for i in ivs):
-        raise ScenarioError(f"{path}: interventions: expected a list of names")
-    for name in ivs:
-        if name not in INTERVENTIONS:
-            raise ScenarioError(
-                f"{path}: interventions: unknown intervention {short(name)}{choices_hint(name, INTERVENTIONS)}"
-            )
-    unc = raw.get("uncertain", {})
-    if not isinstance(unc, dict) or not all(isinstance(v, dict) for v in unc.values()):
-        raise ScenarioError(
-            f'{path}: uncertain: expected a table of KEY = {{dist = ...}}, e.g. "wagner.speed_kmh" = '
-            '{dist = "uniform", low = 30, high = 70}'
-        )
-
-
-def _validate_group(path: str, prefix: str, table: object) -> None:
-    if not isinstance(table, dict):
-        raise ScenarioError(f"{path}: {prefix}: expected a table")
-    for k, v in table.items():
-        key = f"{prefix}.{k}"
-        if isinstance(v, dict):
-            if not any(p.startswith(key + ".") for p in PARAMS):
-                raise _unknown(path, key, _children(prefix))
-            _validate_group(path, key, v)
-        elif key in PARAMS:
-            _check(path, PARAMS[key].check, key, v)
-        else:
-            raise _unknown(path, key, _children(prefix))
-
-
-def _children(prefix: str) -> set[str]:
-    n = prefix.count(".") + 1
-    return {p.split(".")[n] for p in PARAMS if p.startswith(prefix + ".")}
-
-
-def _validate_hypotheses(path: str, table: object) -> None:
-    if not isinstance(table, dict):
-        raise ScenarioError(f"{path}: hypotheses: expected a table")
-    for hid, entry in table.items():
-        if hid not in hyp.REGISTRY:
-            raise ScenarioError(
-                f"{path}: hypotheses: unknown hypothesis {short(hid)}{choices_hint(hid, hyp.REGISTRY)}"
-            )
-        if isinstance(entry, bool):
-            continue
-        if not isinstance(entry, dict):
-            raise ScenarioError(f"{path}: hypotheses.{hid}: expected true, false or a table")
-        cls = hyp.REGISTRY[hid]
-        for k, v in entry.items():
-            key = f"hypotheses.{hid}.{k}"
-            if k == "on":
-                if not isinstance(v, bool):
-                    raise ScenarioError(f"{path}: {key}: expected true or false, got {short(v)}")
-            elif k in cls.params:
-                _check(path, cls.params[k].check, key, v)
-            else:
-                raise _unknown(path, key, ["on", *cls.params])
-
-
-def _validate_shocks(path: str, shocks: object) -> None:
-    if not isinstance(shocks, list):
-        raise ScenarioError(f"{path}: shocks: expected an array of tables ([[shocks]])")
-    for i, s in enumerate(shocks):
-        where = f"shocks[{i}]"
-        if not isinstance(s, dict):
-            raise ScenarioError(f"{path}: {where}: expected a table")
-        kind = s.get("type")
-        if not isinstance(kind, str):  # a list here is unhashable: check before the lookup
-            raise ScenarioError(
-                f"{path}: {where}.type: expected the name of a shock type, got {short(kind)}; "
-                f"valid: {', '.join(sorted(SHOCK_TYPES))}"
-            )
-        if kind not in SHOCK_TYPES:
-            raise ScenarioError(
-                f"{path}: {where}.type: unknown shock type {short(kind)}{choices_hint(kind, SHOCK_TYPES)}"
-            )
-        if "at" not in s:
-            raise ScenarioError(f"{path}: {where}.at: missing (the shock's date and time)")
-        parse_time(s["at"], f"{path}: {where}.at")
-        fields = SHOCK_TYPES[kind].fields
-        for k, v in s.items():
-            if k in ("type", "at"):
-                continue
-            if k == "label":
-                _check(path, check_text, f"{where}.label", v)
-            elif k in fields:
-                _check(path, fields[k].check, f"{where}.{k}", v)
-            else:
-                raise _unknown(path, f"{where}.{k}", ["type", "at", "label", *fields])
+    out = {k: d.to_dict() for k, d in parse_table(table).items()}
+    if "posterior" in table:
+        out["posterior"] = copy.deepcopy(table["posterior"])
+    return out
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -419,7 +327,7 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
 
 def _extend(where: str, base_dir: Path, raw: dict[str, Any], chain: tuple[Path, ...]) -> dict[str, Any]:
     """Validate ``raw`` and merge it over the scenario it extends, if any."""
-    _validate(where, raw)
+    validate(where, raw)
     raw = dict(raw)
     parent = raw.pop("extends", None)
     if parent is None:
@@ -496,26 +404,11 @@ def _resolve(raw: dict[str, Any], where: str, path: str | None) -> Scenario:
         hypotheses=hyps,
         shocks=shocks,
         interventions=list(raw.get("interventions", [])),
-        uncertain=copy.deepcopy(raw.get("uncertain", {})),
+        uncertain=_uncertain_data(raw.get("uncertain", {})),
+        replicates_per_draw=int(raw.get("replicates_per_draw", 1)),
     )
     try:
         check_resolved(spec)
     except ScenarioError as err:
         raise ScenarioError(f"{where}: {err}") from None
-    _check_uncertain(where, spec)
     return spec
-
-
-def _check_uncertain(where: str, spec: Scenario) -> None:
-    """Hand an ``[uncertain]`` table to sim.uncertain's validator, when that module exists."""
-    if not spec.uncertain:
-        return  # no import: `list` and `--help` stay fast
-    try:
-        module = importlib.import_module(f"{__package__}.uncertain")
-    except ModuleNotFoundError as err:
-        if err.name != f"{__package__}.uncertain":
-            raise
-        return
-    validate = getattr(module, "validate", None)
-    if validate is not None:
-        validate(where, spec.uncertain, spec)
