@@ -295,3 +295,21 @@ def test_run_py_without_the_packages_gives_a_one_line_hint() -> None:
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in done.stderr
     assert "lacks the package" in lines[0] and "scripts/bootstrap.sh" in lines[0]
+
+
+def test_a_nested_uncertain_design_round_trips_through_show(tmp_path: Path) -> None:
+    from sim import uncertain
+
+    spec = load("mutiny_2023").with_uncertain(
+        {"wagner.speed_kmh": uncertain.uniform("wagner.speed_kmh", 30, 70)}, replicates_per_draw=5
+    )
+    assert spec.to_dict()["replicates_per_draw"] == 5
+    again = sim.load_scenario(write(tmp_path / "nested.toml", spec.to_toml()))
+    assert again.hash == spec.hash and again.replicates_per_draw == 5
+    with pytest.raises(ScenarioError, match="replicates_per_draw: expected a whole number >= 1"):
+        sim.load_scenario(
+            write(
+                tmp_path / "bad.toml",
+                spec.to_toml().replace("replicates_per_draw = 5", "replicates_per_draw = 0"),
+            )
+        )
