@@ -7,26 +7,79 @@ replicate in every batch sees the same clock.
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .scenario import Scenario
+from .errors import ScenarioError
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
+
+#: The most steps a scenario may take. Every step costs each replicate its
+#: sub-steps and a batch chunk a row of series histograms (about 16 KB), so a
+#: span of years 1 to 9999 or a century of quarter hours is refused before any
+#: work; this allows, for example, 11 years of hourly steps.
+MAX_STEPS = 100_000
+
+
+def _windows(spec: Scenario) -> list[tuple[float, float]]:
+    """The fine windows (hours since start) that the mutiny shocks open."""
+    out = []
+    for s in spec.shocks:
+        if s["type"] == "mutiny":
+            at = (s["at"] - spec.start) / timedelta(hours=1)
+            out.append((at, at + s["fine_hours"]))
+    return sorted(out)
+
+
+def estimate_steps(spec: Scenario) -> int:
+    """An upper bound of the clock's step count, computed without building the clock.
+
+    Each stretch between fine windows takes at most ceil(length / step) + 1 coarse
+    steps (a step may be cut at each edge); each window ceil(length / fine step) + 1.
+    """
+    total = (spec.end - spec.start) / timedelta(hours=1)
+    merged: list[list[float]] = []
+    for a, b in _windows(spec):
+        a, b = max(a, 0.0), min(b, total)
+        if b <= a:
+            continue
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    steps, t = 0, 0.0
+    for a, b in merged:
+        steps += math.ceil((a - t) / spec.step_hours) + 1 + math.ceil((b - a) / spec.fine_step_hours) + 1
+        t = b
+    return steps + math.ceil((total - t) / spec.step_hours) + 1
+
+
+def check_steps(spec: Scenario) -> int:
+    """The step estimate, or a ScenarioError naming ``time`` if it exceeds MAX_STEPS."""
+    steps = estimate_steps(spec)
+    if steps > MAX_STEPS:
+        raise ScenarioError(
+            f"time: about {steps:,} steps ({spec.start:%Y-%m-%d} to {spec.end:%Y-%m-%d} at "
+            f"{spec.step_hours:g} h steps, {spec.fine_step_hours:g} h in fine windows) exceed the limit "
+            f"of {MAX_STEPS:,}; shorten the span or lengthen time.step_hours"
+        )
+    return steps
 
 
 class Clock:
     """Step start times and lengths, in hours since the scenario's start."""
 
     def __init__(self, spec: Scenario) -> None:
+        check_steps(spec)  # a Scenario built by hand has not been through the loader's checks
         self.start = spec.start
         self.total_hours = (spec.end - spec.start) / timedelta(hours=1)
-        windows = []
-        for s in spec.shocks:
-            if s["type"] == "mutiny":
-                at = (s["at"] - spec.start) / timedelta(hours=1)
-                windows.append((at, at + s["fine_hours"]))
-        windows.sort()
+        if self.total_hours <= 0:
+            raise ScenarioError(f"time.end: {spec.end} is not after time.start {spec.start}")
+        windows = _windows(spec)
         hours, dts = [], []
         t = 0.0
         while t < self.total_hours - 1e-9:

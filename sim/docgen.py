@@ -8,10 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from .banner import BANNER
+from .clock import MAX_STEPS
 from .hypotheses import IDS, REGISTRY
 from .interventions import INTERVENTIONS
 from .params import PARAMS, Param
-from .scenario import TIME_PARAMS
+from .scenario import MAX_EXTENDS, TIME_PARAMS
+from .scenario_io import MAX_FILE_BYTES, MAX_NESTING
 from .shocks import SHOCK_TYPES
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
@@ -80,13 +82,24 @@ def scenarios_markdown() -> str:
         "| `title` | string, required | a short title shown in every output |",
         "| `question` | string | the plain-language question the scenario asks |",
         "| `description` | string | longer notes; not inherited through `extends` |",
-        "| `extends` | string | a scenario file (relative to this one) whose keys this file "
-        "overrides; tables merge key by key, lists (`shocks`, `interventions`) replace the "
-        "parent's; a cycle is an error |",
+        "| `extends` | string | a scenario file (relative to this one), or the name of a shipped "
+        'scenario (`extends = "mutiny_2023"`), whose keys this file overrides; tables merge key '
+        "by key, lists (`shocks`, `interventions`) replace the parent's; a cycle, or a chain of "
+        f"more than {MAX_EXTENDS} files, is an error |",
         "| `interventions` | list of names | counterfactual overrides, see below |",
+        "| `uncertain` | table | uncertain parameters by dotted key, e.g. "
+        '`"wagner.speed_kmh" = { dist = "triangular", low = 30, mode = 48, high = 70 }` |',
         "",
         "The scenario's hash (shown by `show` and written into every output) covers every",
-        "resolved value except the texts, so two files that simulate the same world share it.",
+        "resolved value except the texts (times to the second), so two files that simulate the",
+        "same world share it. `show` prints the resolved scenario as a TOML file (the banner as",
+        "comments) that loads back with the same hash.",
+        "",
+        "Limits, checked before any work: a scenario file is a regular UTF-8 file (a UTF-8",
+        f"byte-order mark is accepted) of at most {MAX_FILE_BYTES:,} bytes, nested at most "
+        f"{MAX_NESTING} levels;",
+        "text keys (`title`, `question`, `description`, shock labels) hold printable text only, no",
+        f"control characters or escape sequences; a scenario takes at most {MAX_STEPS:,} steps.",
         "",
         "## `[time]`",
         "",
@@ -111,8 +124,11 @@ def scenarios_markdown() -> str:
         "",
         "## `[[shocks]]`",
         "",
-        "Each shock is a table with `type`, `at` (a date-time) and an optional `label`; shocks",
-        "outside the scenario's span are ignored.",
+        "Each shock is a table with `type`, `at` (a date-time, whole seconds) and an optional",
+        "`label`; a shock outside the span (`time.start` included, `time.end` excluded) is an error",
+        "naming the shock, its date and the span. On the command line, `--set` addresses a shock",
+        "as `shocks.TYPE.FIELD` (`--set shocks.mutiny.at=2023-07-01T21:00`) when the scenario has",
+        "one of that type, and as `shocks.TYPE[I].FIELD` (I from 0, in time order) in any case.",
         "",
         "| type | what happens | extra keys |",
         "|---|---|---|",

@@ -1,60 +1,62 @@
-"""Scenarios are data (DESIGN.md, decision 4): strict TOML loading with ``extends``.
+"""Scenarios are data: strict TOML loading with ``extends``.
 
 Every error names the file, the key and, where there are choices, the valid
-ones. A resolved :class:`Scenario` has every default filled in and a hash that
-goes into every output.
+ones. A resolved :class:`Scenario` has every default filled in and a hash of
+everything that decides a result, which goes into every output. Every size
+is bounded before work starts: the file (see :mod:`sim.scenario_io`), the
+``extends`` chain (:data:`MAX_EXTENDS`) and the step count (:mod:`sim.clock`).
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import json
-import tomllib
-from collections.abc import Mapping
+import os
+import stat
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from . import hypotheses as hyp
-from .errors import ScenarioError, UsageError, choices_hint
+from . import overrides as ov
+from .clock import check_steps
+from .errors import OverrideError, ScenarioError, UsageError, choices_hint
 from .interventions import INTERVENTIONS
-from .params import PARAMS, Param
+from .overrides import TIME_PARAMS, parse_value, settable_keys
+from .params import PARAMS
+from .scenario_check import TEXT_KEYS, validate
+from .scenario_io import (
+    check_nesting,
+    dumps_toml,
+    fmt_time,
+    loads_toml,
+    parse_time,
+    read_text,
+    short,
+    short_path,
+)
 from .shocks import SHOCK_TYPES
 
-TIME_PARAMS: dict[str, Param] = {
-    "step_hours": Param(24, 0.25, 24 * 31, "hours", "coarse step outside fine windows", "guess"),
-    "fine_step_hours": Param(1, 0.05, 24, "hours", "step inside a mutiny's fine window", "guess"),
-}
-TEXT_KEYS = ("title", "question", "description")
-GROUPS = sorted({k.split(".")[0] for k in PARAMS})
-TOP_KEYS = (*TEXT_KEYS, "extends", "time", "hypotheses", "shocks", "interventions", "uncertain", *GROUPS)
+__all__ = [
+    "MAX_EXTENDS",
+    "SCENARIO_DIR",
+    "TEXT_KEYS",
+    "TIME_PARAMS",
+    "Scenario",
+    "load_scenario",
+    "parse_time",
+    "parse_value",
+    "scenario_from_dict",
+    "settable_keys",
+]
 
-
-def _fmt_time(t: datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M")
-
-
-def parse_time(value: object, where: str) -> datetime:
-    """A TOML datetime/date or an ISO string, as a naive datetime."""
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            raise ScenarioError(
-                f"{where}: time zones are not supported; give a local date-time like 2023-06-23T21:00"
-            )
-        return value
-    if isinstance(value, date):
-        return datetime.combine(value, time())
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            return parse_time(parsed, where)
-    raise ScenarioError(f"{where}: expected a date-time like 2023-06-23T21:00, got {value!r}")
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+#: An ``extends`` chain is at most this many files long (a deeper one is a mistake, or a loop in disguise).
+MAX_EXTENDS = 16
+_MAX_NAME = 4096  # PATH_MAX on Linux: a longer ``extends`` cannot name a file
 
 
 @dataclass
@@ -104,11 +106,8 @@ class Scenario:
         return new
 
     def with_values(self, values: Mapping[str, object]) -> Scenario:
-        """A copy with typed values set by dotted key (the library side of ``--set``)."""
-        new = copy.deepcopy(self)
-        for key, value in values.items():
-            new.set_key(key, value, where="scenario key")
-        return new
+        """A copy with typed values set by dotted key (the same as ``with_overrides(values)``)."""
+        return self.with_overrides(values)
 
     @property
     def hypotheses_on(self) -> list[str]:
@@ -121,19 +120,19 @@ class Scenario:
         return Path(self.path).stem if self.path else self.title
 
     def to_dict(self) -> dict[str, Any]:
-        """The resolved scenario as plain data (nested like the TOML format)."""
+        """The resolved scenario as plain data (nested like the TOML format; times to the second)."""
         out: dict[str, Any] = {
             "title": self.title,
             "question": self.question,
             "description": self.description,
             "time": {
-                "start": _fmt_time(self.start),
-                "end": _fmt_time(self.end),
+                "start": fmt_time(self.start),
+                "end": fmt_time(self.end),
                 "step_hours": self.step_hours,
                 "fine_step_hours": self.fine_step_hours,
             },
             "hypotheses": copy.deepcopy(self.hypotheses),
-            "shocks": [{**s, "at": _fmt_time(s["at"])} for s in self.shocks],
+            "shocks": [{**s, "at": fmt_time(s["at"])} for s in self.shocks],
             "interventions": list(self.interventions),
         }
         if self.uncertain:  # the nested design matters only when something is drawn
@@ -149,263 +148,111 @@ class Scenario:
             node[leaf] = value
         return out
 
+    def to_toml(self) -> str:
+        """The resolved scenario as a TOML file that loads back with the same hash."""
+        return dumps_toml(self.to_dict())
+
     @property
     def hash(self) -> str:
-        """A 16-hex-digit hash of everything that affects results."""
+        """A 16-hex-digit hash of everything that decides a result (every value but the texts)."""
         data = self.to_dict()
         for k in TEXT_KEYS:
             data.pop(k)
-        blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def with_overrides(
         self,
-        sets: list[str] | tuple[str, ...] = (),
-        with_: list[str] | tuple[str, ...] = (),
-        without: list[str] | tuple[str, ...] = (),
-        interventions: list[str] | tuple[str, ...] = (),
+        overrides: Mapping[str, object] | Iterable[str] | None = None,
+        *,
+        on: Iterable[str] = (),
+        off: Iterable[str] = (),
+        interventions: Iterable[str] = (),
+        sets: Iterable[str] = (),
+        with_: Iterable[str] = (),
+        without: Iterable[str] = (),
     ) -> Scenario:
-        """A copy with ``--set`` values, hypotheses switched and interventions added."""
+        """A copy with dotted keys set, hypotheses switched on/off and interventions added.
+
+        ``overrides`` maps dotted keys to typed values (``{"wagner.speed_kmh": 50,
+        "shocks.mutiny.at": datetime(...)}``); ``sets``, ``with_`` and ``without``
+        are the older spellings (``sets`` takes ``KEY=VALUE`` strings). Errors are
+        :class:`OverrideError` naming the key and the argument.
+        """
+        values: dict[str, object] = {}
+        if overrides is not None:
+            if isinstance(overrides, Mapping):
+                values.update(overrides)
+            elif isinstance(overrides, str):
+                raise OverrideError(f"{short(overrides)}: overrides are a mapping of dotted keys to values")
+            else:
+                values.update(ov.parse_assignments(overrides))
+        values.update(ov.parse_assignments(sets))
+        on_ids, off_ids = [*on, *with_], [*off, *without]
         new = copy.deepcopy(self)
-        for option, ids in (("--with", with_), ("--without", without)):
+        for argument, ids in (("on", on_ids), ("off", off_ids)):
             for hid in ids:
                 if hid not in hyp.REGISTRY:
-                    raise UsageError(f"{option}: unknown hypothesis {hid!r}{choices_hint(hid, hyp.REGISTRY)}")
-        for hid in with_:
+                    raise OverrideError(
+                        f"unknown hypothesis {short(hid)}{choices_hint(str(hid), hyp.REGISTRY)}", argument
+                    )
+        both = sorted(set(on_ids) & set(off_ids))
+        if both:
+            raise OverrideError(f"{', '.join(both)}: switched both on and off", "off")
+        for hid in on_ids:
             new.hypotheses[hid]["on"] = True
-        for hid in without:
+        for hid in off_ids:
             new.hypotheses[hid]["on"] = False
-        for item in sets:
-            key, sep, text = item.partition("=")
-            if not sep or not key:
-                raise UsageError(f"--set {item!r}: expected KEY=VALUE, e.g. wagner.speed_kmh=50")
-            new.set_key(key.strip(), parse_value(text.strip()), where="--set")
-        if new.end <= new.start:
-            raise UsageError(f"--set: time.end {new.end} is not after time.start {new.start}")
+        ov.apply_all(new, values)
+        try:
+            check_resolved(new)
+        except ScenarioError as err:
+            raise OverrideError(str(err)) from None
         for name in interventions:
             if name not in INTERVENTIONS:
-                raise UsageError(
-                    f"--intervene: unknown intervention {name!r}{choices_hint(name, INTERVENTIONS)}"
+                raise OverrideError(
+                    f"unknown intervention {short(name)}{choices_hint(str(name), INTERVENTIONS)}",
+                    "interventions",
                 )
             if name not in new.interventions:
                 new.interventions.append(name)
         return new
 
-    def set_key(self, key: str, value: object, where: str) -> None:
-        """Set one dotted key; UsageError naming ``where`` if it is invalid."""
+    def set_key(self, key: str, value: object, where: str = "") -> None:
+        """Set one dotted key in place; OverrideError naming the key (prefixed by ``where`` if given)."""
         try:
-            if key in PARAMS:
-                self.params[key] = PARAMS[key].check(key, value)
-            elif key.startswith("time."):
-                leaf = key[5:]
-                if leaf in ("start", "end"):
-                    setattr(self, leaf, parse_time(value, key))
-                elif leaf in TIME_PARAMS:
-                    setattr(self, leaf, TIME_PARAMS[leaf].check(key, value))
-                else:
-                    raise KeyError(key)
-            elif key.startswith("hypotheses."):
-                _, hid, leaf = (key.split(".") + ["", ""])[:3]
-                cls = hyp.get(hid)
-                if leaf == "on":
-                    if not isinstance(value, bool):
-                        raise ValueError(f"{key}: expected true or false, got {value!r}")
-                    self.hypotheses[hid]["on"] = value
-                elif leaf in cls.params:
-                    self.hypotheses[hid][leaf] = cls.params[leaf].check(key, value)
-                else:
-                    valid = ["on", *cls.params]
-                    raise UsageError(
-                        f"{where} {key}: unknown hypothesis parameter{choices_hint(leaf, valid)}"
-                    )
-            else:
-                raise KeyError(key)
-        except KeyError:
-            raise UsageError(f"{where}: unknown key {key!r}{_key_hint(key)}") from None
-        except (ValueError, ScenarioError) as err:
-            raise UsageError(f"{where} {err}") from None
+            ov.apply(self, key, value)
+        except OverrideError as err:
+            raise OverrideError(f"{where} {err}" if where else str(err), err.argument) from None
 
 
-def settable_keys() -> list[str]:
-    """Every dotted key ``--set`` accepts."""
-    keys = [*PARAMS, "time.start", "time.end", *(f"time.{k}" for k in TIME_PARAMS)]
-    for hid, cls in hyp.REGISTRY.items():
-        keys += [f"hypotheses.{hid}.on", *(f"hypotheses.{hid}.{p}" for p in cls.params)]
-    return keys
-
-
-def _key_hint(key: str) -> str:
-    """Did-you-mean over every key, listing the valid keys of the key's group
-    (or the groups, when the group itself is unknown) to keep the line short."""
-    keys = settable_keys()
-    close = difflib.get_close_matches(key, keys, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    group = key.split(".")[0]
-    same = sorted(k for k in keys if k.startswith(group + "."))
-    if same and group not in ("factions", "hypotheses"):
-        return f"{hint}; valid in {group}: {', '.join(same)}"
-    groups = sorted({k.split(".")[0] for k in keys})
-    return f"{hint}; valid groups: {', '.join(groups)} (see docs/scenarios.md)"
-
-
-def parse_value(text: str) -> object:
-    """A ``--set`` value: true/false, an int, a float, or else the string itself."""
-    low = text.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
+def check_resolved(spec: Scenario) -> None:
+    """Rules over the whole scenario: a span forward in time, a bounded step count, shocks inside."""
+    if spec.end <= spec.start:
+        raise ScenarioError(f"time.end: {fmt_time(spec.end)} is not after time.start {fmt_time(spec.start)}")
+    check_steps(spec)
+    for address, s in zip(ov.shock_addresses(spec), spec.shocks, strict=True):
+        if not spec.start <= s["at"] < spec.end:
+            label = f" ({s['label']!r})" if s.get("label") else ""
+            raise ScenarioError(
+                f"{address}.at: the shock{label} at {fmt_time(s['at'])} is outside the time window "
+                f"{fmt_time(spec.start)} to {fmt_time(spec.end)}; move it, or widen time.start/time.end"
+            )
 
 
 # --- loading ---------------------------------------------------------------
 
 
-def _read(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise ScenarioError(f"{path}: no such scenario file")
-    if path.is_dir():
-        raise ScenarioError(f"{path}: is a directory, not a scenario file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"{path}: cannot read: {err}") from None
-    if not text.strip():
-        raise ScenarioError(f"{path}: the file is empty; a scenario needs at least a title")
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{path}: invalid TOML: {err}") from None
+def _uncertain_data(table: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each distribution in its normal form (sim.uncertain); ``posterior`` kept as written."""
+    if not table:
+        return {}
+    from .uncertain import parse_table
 
-
-def _unknown(path: Path, key: str, valid: Any) -> ScenarioError:
-    leaf = key.rsplit(".", 1)[-1]
-    return ScenarioError(f"{path}: unknown key {key!r}{choices_hint(leaf, valid)}")
-
-
-def _check_number(path: Path, key: str, spec: Param, value: object) -> float:
-    try:
-        return spec.check(key, value)
-    except ValueError as err:
-        raise ScenarioError(f"{path}: {err}") from None
-
-
-def _validate(path: Path, raw: dict[str, Any]) -> None:
-    """Check one file's own keys, types and ranges (before merging)."""
-    for key, value in raw.items():
-        if key not in TOP_KEYS:
-            raise _unknown(path, key, TOP_KEYS)
-        if key in (*TEXT_KEYS, "extends") and not isinstance(value, str):
-            raise ScenarioError(f"{path}: {key}: expected a string, got {value!r}")
-    for group in GROUPS:
-        _validate_group(path, group, raw.get(group, {}))
-    tbl = raw.get("time", {})
-    if not isinstance(tbl, dict):
-        raise ScenarioError(f"{path}: time: expected a table")
-    for k, v in tbl.items():
-        if k in ("start", "end"):
-            parse_time(v, f"{path}: time.{k}")
-        elif k in TIME_PARAMS:
-            _check_number(path, f"time.{k}", TIME_PARAMS[k], v)
-        else:
-            raise _unknown(path, f"time.{k}", ["start", "end", *TIME_PARAMS])
-    _validate_hypotheses(path, raw.get("hypotheses", {}))
-    _validate_uncertain(path, raw.get("uncertain", {}))
-    _validate_shocks(path, raw.get("shocks", []))
-    ivs = raw.get("interventions", [])
-    if not isinstance(ivs, list) or not all(isinstance(i, str) for i in ivs):
-        raise ScenarioError(f"{path}: interventions: expected a list of names")
-    for name in ivs:
-        if name not in INTERVENTIONS:
-            raise ScenarioError(
-                f"{path}: interventions: unknown intervention {name!r}{choices_hint(name, INTERVENTIONS)}"
-            )
-
-
-def _validate_group(path: Path, prefix: str, table: object) -> None:
-    if not isinstance(table, dict):
-        raise ScenarioError(f"{path}: {prefix}: expected a table")
-    for k, v in table.items():
-        key = f"{prefix}.{k}"
-        if isinstance(v, dict):
-            if not any(p.startswith(key + ".") for p in PARAMS):
-                raise _unknown(path, key, _children(prefix))
-            _validate_group(path, key, v)
-        elif key in PARAMS:
-            _check_number(path, key, PARAMS[key], v)
-        else:
-            raise _unknown(path, key, _children(prefix))
-
-
-def _children(prefix: str) -> set[str]:
-    n = prefix.count(".") + 1
-    return {p.split(".")[n] for p in PARAMS if p.startswith(prefix + ".")}
-
-
-def _validate_hypotheses(path: Path, table: object) -> None:
-    if not isinstance(table, dict):
-        raise ScenarioError(f"{path}: hypotheses: expected a table")
-    for hid, entry in table.items():
-        if hid not in hyp.REGISTRY:
-            raise ScenarioError(
-                f"{path}: hypotheses: unknown hypothesis {hid!r}{choices_hint(hid, hyp.REGISTRY)}"
-            )
-        if isinstance(entry, bool):
-            continue
-        if not isinstance(entry, dict):
-            raise ScenarioError(f"{path}: hypotheses.{hid}: expected true, false or a table")
-        cls = hyp.REGISTRY[hid]
-        for k, v in entry.items():
-            key = f"hypotheses.{hid}.{k}"
-            if k == "on":
-                if not isinstance(v, bool):
-                    raise ScenarioError(f"{path}: {key}: expected true or false, got {v!r}")
-            elif k in cls.params:
-                _check_number(path, key, cls.params[k], v)
-            else:
-                raise _unknown(path, key, ["on", *cls.params])
-
-
-def _validate_uncertain(path: Path, table: object) -> None:
-    from .uncertain import UncertainError, parse_table
-
-    if not isinstance(table, dict):
-        raise ScenarioError(f"{path}: uncertain: expected a table keyed by dotted parameter keys")
-    try:
-        parse_table(table)
-    except UncertainError as err:
-        raise ScenarioError(f"{path}: uncertain: {err}") from None
-
-
-def _validate_shocks(path: Path, shocks: object) -> None:
-    if not isinstance(shocks, list):
-        raise ScenarioError(f"{path}: shocks: expected an array of tables ([[shocks]])")
-    for i, s in enumerate(shocks):
-        where = f"shocks[{i}]"
-        if not isinstance(s, dict):
-            raise ScenarioError(f"{path}: {where}: expected a table")
-        kind = s.get("type")
-        if kind not in SHOCK_TYPES:
-            raise ScenarioError(
-                f"{path}: {where}.type: unknown shock type {kind!r}{choices_hint(str(kind), SHOCK_TYPES)}"
-            )
-        if "at" not in s:
-            raise ScenarioError(f"{path}: {where}.at: missing (the shock's date and time)")
-        parse_time(s["at"], f"{path}: {where}.at")
-        fields = SHOCK_TYPES[kind].fields
-        for k, v in s.items():
-            if k in ("type", "at"):
-                continue
-            if k == "label":
-                if not isinstance(v, str):
-                    raise ScenarioError(f"{path}: {where}.label: expected a string")
-            elif k in fields:
-                _check_number(path, f"{where}.{k}", fields[k], v)
-            else:
-                raise _unknown(path, f"{where}.{k}", ["type", "at", "label", *fields])
+    out = {k: d.to_dict() for k, d in parse_table(table).items()}
+    if "posterior" in table:
+        out["posterior"] = copy.deepcopy(table["posterior"])
+    return out
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -418,6 +265,8 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
                 old = node.get(hid, {})
                 old = {"on": old} if isinstance(old, bool) else old
                 node[hid] = {**old, **entry}
+        elif k == "uncertain" and isinstance(v, dict):  # one key's distribution replaces the parent's
+            out["uncertain"] = {**out.get("uncertain", {}), **copy.deepcopy(v)}
         elif isinstance(v, dict) and isinstance(out.get(k), dict):
             out[k] = _merge(out[k], v)
         else:  # scalars, and lists (shocks, interventions) replace the parent's
@@ -425,20 +274,67 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _parent_path(where: str, base_dir: Path, name: str) -> Path:
+    """What ``extends = name`` means: a file relative to ``base_dir`` if there is one, else a shipped name."""
+    if len(name) > _MAX_NAME:
+        raise ScenarioError(f"{where}: extends: a name of {len(name):,} characters cannot name a file")
+    candidate = Path(name) if Path(name).is_absolute() else base_dir / name
+    try:
+        mode: int | None = os.stat(candidate).st_mode
+    except FileNotFoundError:
+        mode = None
+    except (OSError, ValueError) as err:  # a name too long for the file system, a loop of links
+        reason = getattr(err, "strerror", None) or str(err)
+        raise ScenarioError(f"{where}: extends: cannot read {short_path(name)}: {reason}") from None
+    if mode is not None:
+        if stat.S_ISREG(mode):
+            return candidate
+        what = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a named pipe, device or socket)"
+        raise ScenarioError(f"{where}: extends: {short_path(candidate)!r} is {what}, not a scenario file")
+    exists = False
+    shipped = SCENARIO_DIR / f"{name}.toml"
+    if (
+        not exists
+        and "/" not in name
+        and "\\" not in name
+        and not name.endswith(".toml")
+        and shipped.is_file()
+    ):
+        return shipped
+    names = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+    raise ScenarioError(
+        f"{where}: extends: no such scenario file {short_path(candidate)!r} and no shipped scenario "
+        f"named {short(name)}{choices_hint(name, names)}"
+    )
+
+
 def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
-    real = path.resolve()
+    where = short_path(path)
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(
+            f"{where}: extends: a chain of more than {MAX_EXTENDS} files; at most {MAX_EXTENDS}"
+        )
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError) as err:
+        raise ScenarioError(f"{where}: cannot read: {err}") from None
     if real in chain:
-        cycle = " -> ".join(str(p) for p in (*chain, real))
-        raise ScenarioError(f"{path}: extends: cycle of extends: {cycle}")
-    raw = _read(path)
-    _validate(path, raw)
+        cycle = " -> ".join(short_path(p) for p in (*chain, real))
+        raise ScenarioError(f"{where}: extends: cycle of extends: {cycle}")
+    raw = loads_toml(read_text(path), where)
+    if not raw:
+        raise ScenarioError(f"{where}: the file is empty; a scenario needs at least a title")
+    return _extend(where, path.parent, raw, (*chain, real))
+
+
+def _extend(where: str, base_dir: Path, raw: dict[str, Any], chain: tuple[Path, ...]) -> dict[str, Any]:
+    """Validate ``raw`` and merge it over the scenario it extends, if any."""
+    validate(where, raw)
+    raw = dict(raw)
     parent = raw.pop("extends", None)
     if parent is None:
         return raw
-    parent_path = (path.parent / parent) if not Path(parent).is_absolute() else Path(parent)
-    if not parent_path.is_file():  # missing, or a directory
-        raise ScenarioError(f"{path}: extends: no such scenario file {str(parent_path)!r}")
-    inherited = _load_raw(parent_path, (*chain, real))
+    inherited = _load_raw(_parent_path(where, base_dir, parent), chain)
     inherited.pop("description", None)  # a description speaks for its own file only
     return _merge(inherited, raw)
 
@@ -448,17 +344,31 @@ def load_scenario(source: str | Path | Scenario) -> Scenario:
     if isinstance(source, Scenario):
         return source
     path = Path(source)
-    raw = _load_raw(path, ())
+    return _resolve(_load_raw(path, ()), short_path(path), str(path))
+
+
+def scenario_from_dict(
+    data: Mapping[str, Any], where: str = "scenario", path: str | None = None, base_dir: Path | None = None
+) -> Scenario:
+    """A scenario from parsed TOML-like data (a resolved ``to_dict()``, a manifest's copy, an experiment's table).
+
+    Checked as strictly as a file; errors name ``where``. ``extends`` is
+    relative to ``base_dir`` (default: the current directory) or a shipped name.
+    """
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"{where}: expected a table, got {short(data)}")
+    check_nesting(data, where)
+    raw = copy.deepcopy(dict(data))
+    return _resolve(_extend(where, base_dir or Path("."), raw, ()), where, path)
+
+
+def _resolve(raw: dict[str, Any], where: str, path: str | None) -> Scenario:
     if "title" not in raw:
-        raise ScenarioError(f"{path}: title: missing (every scenario needs a title)")
+        raise ScenarioError(f"{where}: title: missing (every scenario needs a title)")
     tbl = raw.get("time", {})
     for k in ("start", "end"):
         if k not in tbl:
-            raise ScenarioError(f"{path}: time.{k}: missing (e.g. {k} = 2023-06-23T18:00)")
-    start = parse_time(tbl["start"], f"{path}: time.start")
-    end = parse_time(tbl["end"], f"{path}: time.end")
-    if end <= start:
-        raise ScenarioError(f"{path}: time.end: {end} is not after time.start {start}")
+            raise ScenarioError(f"{where}: time.{k}: missing (e.g. {k} = 2023-06-23T18:00:00)")
     # Floats throughout, so a default and the same value written in a file hash alike.
     params = {k: float(p.default) for k, p in PARAMS.items()}
     for k in PARAMS:
@@ -472,8 +382,8 @@ def load_scenario(source: str | Path | Scenario) -> Scenario:
         entry = raw.get("hypotheses", {}).get(hid, {})
         entry = {"on": entry} if isinstance(entry, bool) else entry
         hyps[hid] = {"on": bool(entry.get("on", False))}
-        for name, spec in cls.params.items():
-            hyps[hid][name] = float(entry.get(name, spec.default))
+        for name, declared in cls.params.items():
+            hyps[hid][name] = float(entry.get(name, declared.default))
     shocks = []
     for s in raw.get("shocks", []):
         fields = SHOCK_TYPES[s["type"]].fields
@@ -483,13 +393,13 @@ def load_scenario(source: str | Path | Scenario) -> Scenario:
             shock["label"] = s["label"]
         shocks.append(shock)
     shocks.sort(key=lambda s: s["at"])
-    return Scenario(
-        path=str(path),
+    spec = Scenario(
+        path=path,
         title=raw["title"],
         question=raw.get("question", ""),
         description=raw.get("description", ""),
-        start=start,
-        end=end,
+        start=parse_time(tbl["start"], f"{where}: time.start"),
+        end=parse_time(tbl["end"], f"{where}: time.end"),
         step_hours=float(tbl.get("step_hours", TIME_PARAMS["step_hours"].default)),
         fine_step_hours=float(tbl.get("fine_step_hours", TIME_PARAMS["fine_step_hours"].default)),
         params=params,
@@ -499,9 +409,8 @@ def load_scenario(source: str | Path | Scenario) -> Scenario:
         uncertain=_uncertain_data(raw.get("uncertain", {})),
         replicates_per_draw=int(raw.get("uncertain", {}).get("replicates_per_draw", 100)),
     )
-
-
-def _uncertain_data(table: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    from .uncertain import parse_table
-
-    return {k: d.to_dict() for k, d in parse_table(table).items()}
+    try:
+        check_resolved(spec)
+    except ScenarioError as err:
+        raise ScenarioError(f"{where}: {err}") from None
+    return spec

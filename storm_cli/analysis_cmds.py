@@ -12,7 +12,15 @@ from sim.analysis import report
 from sim.analysis.attribution import check_outcome
 from sim.analysis.sweep import ANALYSES, DESIGNS, parse_params
 
-from .common import OneLineUsageError, load_with_overrides, scenario_options, seed_option, wraps_errors
+from .common import (
+    OneLineUsageError,
+    OutPath,
+    ResultDir,
+    load_with_overrides,
+    scenario_options,
+    seed_option,
+    wraps_errors,
+)
 
 _REPLICATE = click.IntRange(min=0, max=2**63 - 1)  # replicate ids are int64 in the results
 
@@ -24,9 +32,7 @@ def _runs_option(default: int, help_: str) -> Callable[..., object]:
 
 
 def _out_option(required: bool, help_: str) -> Callable[..., object]:
-    return click.option(
-        "--out", type=click.Path(file_okay=False), required=required, metavar="DIR", help=help_
-    )
+    return click.option("--out", type=OutPath(), required=required, metavar="DIR", help=help_)
 
 
 _overwrite = click.option("--overwrite", is_flag=True, help="Replace a result already in --out DIR.")
@@ -206,12 +212,12 @@ def register(cli: click.Group) -> None:
             click.echo(f"\nwrote {path}/ (manifest.json, shapley.csv, variants.csv)")
 
     @cli.command()
-    @click.argument("directory", metavar="DIR")
+    @click.argument("directory", metavar="DIR", type=ResultDir())
     @click.option(
         "--out",
         "figdir",
         required=True,
-        type=click.Path(),
+        type=OutPath(),
         metavar="FIGDIR",
         help="Directory for the figures (PNG and SVG).",
     )

@@ -22,7 +22,7 @@ import sim
 from sim import batch as batch_mod
 from sim.executors import EXECUTORS
 
-from .common import load_with_overrides, scenario_options, seed_option, translate_errors
+from .common import OutPath, load_with_overrides, scenario_options, seed_option, translate_errors
 
 
 class Interrupted(click.ClickException):
@@ -104,7 +104,7 @@ def register(cli: click.Group) -> None:
     @click.option(
         "--out",
         "out_dir",
-        type=click.Path(path_type=Path),
+        type=OutPath(path_type=Path),
         required=True,
         help="Directory for the results; run again on it to resume.",
     )

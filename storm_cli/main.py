@@ -1,4 +1,10 @@
-"""``perfect-storm`` / ``python run.py``: list, show, run, and the commands of other modules."""
+"""``perfect-storm`` / ``python run.py``: list, show, run, and the commands of other modules.
+
+The other modules are imported only when their command runs (or its help is
+asked for): ``--help`` and ``list`` never load pandas, Mesa or matplotlib.
+Each command's one-line help for the command list is kept in :data:`LAZY`; a
+test checks it against the command itself.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +15,93 @@ from typing import Any
 
 import click
 
-import sim
-from sim import catalog, story_text
+from sim import __version__, catalog, story_text
+from sim.banner import BANNER, hypotheses_line
 from sim.hypotheses import IDS, REGISTRY
+from sim.interventions import INTERVENTIONS
 
-from .common import (
-    echo_banner,
-    load_with_overrides,
-    scenario_options,
-    seed_option,
-    translate_errors,
-)
+from .common import load_with_overrides, scenario_options, seed_option, translate_errors
 
-#: Modules that add commands to the group (each defines ``register(cli)``).
-EXTENSIONS = ("storm_cli.batch_cmds", "storm_cli.analysis_cmds", "storm_cli.viz_cmds", "storm_cli.docs_cmds")
+#: Commands defined in other modules (each defines ``register(cli)``): name -> (module, one-line help).
+LAZY: dict[str, tuple[str, str]] = {
+    "batch": (
+        "storm_cli.batch_cmds",
+        "Run replicates 0..RUNS-1 of SCENARIO in chunks; write outcomes, summary, series to DIR.",
+    ),
+    "compare": (
+        "storm_cli.analysis_cmds",
+        "SCENARIO as written (A) against it changed by the options (B), on common random numbers.",
+    ),
+    "sweep": (
+        "storm_cli.analysis_cmds",
+        "Outcome probabilities over a design of SCENARIO's parameters, on common random numbers.",
+    ),
+    "attribute": (
+        "storm_cli.analysis_cmds",
+        "Exact Shapley values: how much each hypothesis on in SCENARIO adds to P(outcome).",
+    ),
+    "plot": (
+        "storm_cli.analysis_cmds",
+        "Figures (PNG and SVG) of a batch, compare, sweep or attribute result DIR.",
+    ),
+    "viz": ("storm_cli.viz_cmds", "Serve the interactive classroom page for SCENARIO (default mutiny_2023)."),
+    "docs": ("storm_cli.docs_cmds", "Write docs/hypotheses.md and docs/scenarios.md from the code."),
+    "experiment": (
+        "storm_cli.experiment_cmds",
+        "Run every variant of an EXPERIMENT file into one tidy table (scenario, variant, parameters).",
+    ),
+    "replay": (
+        "storm_cli.replay_cmds",
+        "Rerun a result from its MANIFEST and check that it comes out bit for bit the same.",
+    ),
+}
+#: Modules that add commands eagerly (``register(cli)`` at start-up); prefer an entry in LAZY.
+EXTENSIONS: tuple[str, ...] = ()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(sim.__version__, prog_name="perfect-storm")
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when the command is looked up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*self.commands, *(n for n in LAZY if n not in self.commands)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY:
+            load_module(self, LAZY[cmd_name][0])
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            cmd = self.commands.get(name)
+            if cmd is not None:
+                rows.append((name, cmd.get_short_help_str(limit)))
+            else:  # not imported: the one-line help kept in LAZY
+                rows.append((name, click.utils.make_default_short_help(LAZY[name][1], limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def load_module(group: click.Group, name: str) -> None:
+    """Import a command module and add its commands to ``group`` (a module that is absent adds none)."""
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as err:
+        if err.name != name:
+            raise
+        return
+    scratch = click.Group()
+    module.register(scratch)
+    for cmd_name, cmd in scratch.commands.items():
+        group.commands.setdefault(cmd_name, cmd)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="perfect-storm")
 def cli() -> None:
     """Perfect Storm: speculative what-ifs from an opinion article, simulated.
 
@@ -37,11 +112,11 @@ def cli() -> None:
 @cli.command("list")
 def list_cmd() -> None:
     """The shipped scenarios and the registered hypotheses."""
-    click.echo(sim.BANNER)
+    click.echo(BANNER)
     click.echo("\nScenarios")
     for path in catalog.scenario_files():
         with translate_errors():
-            spec = sim.load_scenario(path)
+            spec = catalog.load(path)
         on = ", ".join(spec.hypotheses_on) or "none"
         click.echo(f"  {path.stem:<24} {spec.title}")
         click.echo(f"  {'':<24} file: scenarios/{path.name}; hypotheses on: {on}")
@@ -51,7 +126,7 @@ def list_cmd() -> None:
         click.echo(f"  {hid:<24} {meta['title']} [{meta['status']}]")
         click.echo(f'  {"":<24} article section: "{meta["section"]}"')
     click.echo("\nInterventions")
-    for name, iv in sim.INTERVENTIONS.items():
+    for name, iv in INTERVENTIONS.items():
         click.echo(f"  {name:<24} {iv.description}")
 
 
@@ -67,22 +142,25 @@ def show(
     intervene: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """The fully resolved SCENARIO, every default filled in, and its hash."""
+    """The fully resolved SCENARIO, every default filled in, and its hash.
+
+    The output is a TOML file (the banner and the hypotheses on as comments)
+    that loads back with the same hash: save it and edit it to make a new scenario.
+    """
     spec = load_with_overrides(scenario, sets, with_, without, intervene)
-    data = spec.to_dict()
     if as_json:
         payload = {
-            "banner": sim.BANNER,
+            "banner": BANNER,
             "hypotheses_on": spec.hypotheses_on,
             "hash": spec.hash,
             "path": spec.path,
-            "scenario": data,
+            "scenario": spec.to_dict(),
         }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    echo_banner(spec)
-    click.echo(f"# file: {spec.path}\n# hash: {spec.hash}\n")
-    click.echo(story_text.to_toml(data))
+    header = [BANNER, hypotheses_line(spec.hypotheses_on), f"file: {spec.path}", f"hash: {spec.hash}"]
+    click.echo("\n".join(f"# {line}" for line in header) + "\n")
+    click.echo(spec.to_toml(), nl=False)
 
 
 @cli.command()
@@ -109,26 +187,18 @@ def run(
 ) -> None:
     """One replicate of SCENARIO told as a story: a dated timeline, then the outcome."""
     spec = load_with_overrides(scenario, sets, with_, without, intervene)
+    from sim.api import story  # the engine loads only when a command simulates
+
     with translate_errors():
-        told = sim.story(spec, seed=seed, replicate=replicate)
+        told = story(spec, seed=seed, replicate=replicate)
     if as_json:
         click.echo(json.dumps(told, indent=2, ensure_ascii=False))
     else:
         click.echo(story_text.format_story(told))
 
 
-def _register_extensions() -> None:
-    for name in EXTENSIONS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as err:
-            if err.name != name:
-                raise
-            continue
-        module.register(cli)
-
-
-_register_extensions()
+for _name in EXTENSIONS:
+    load_module(cli, _name)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -401,7 +401,7 @@ def test_every_artefact_is_labelled(reference: batch.BatchResult) -> None:
     assert [h["id"] for h in manifest["hypotheses"]] == on
     assert {h["status"] for h in manifest["hypotheses"]} == {"speculative"}
     assert manifest["scenario_hash"] == catalog.load(SCENARIO).hash
-    assert manifest["scenario"]["time"]["start"] == "2023-06-23T18:00"
+    assert manifest["scenario"]["time"]["start"] == "2023-06-23T18:00:00"  # times to the second (issue 11)
     assert manifest["version"] == sim.__version__
     assert (manifest["seed"], manifest["runs"], manifest["chunk"]) == (SEED, RUNS, RUNS)
     assert manifest["started"] and manifest["finished"]

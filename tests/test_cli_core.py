@@ -41,10 +41,10 @@ def call_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int,
     return code, out, err
 
 
-def assert_labelled(stdout: str, on: list[str]) -> None:
+def assert_labelled(stdout: str, on: list[str], prefix: str = "") -> None:
     lines = stdout.splitlines()
-    assert lines[0] == sim.BANNER
-    assert lines[1] == sim.banner.hypotheses_line(on)
+    assert lines[0] == prefix + sim.BANNER
+    assert lines[1] == prefix + sim.banner.hypotheses_line(on)
 
 
 # --- list ---------------------------------------------------------------
@@ -70,7 +70,7 @@ def test_list_names_everything() -> None:
 def test_show_prints_every_default_and_the_hash() -> None:
     out, _ = invoke("show", "mutiny_2023")
     spec = load("mutiny_2023")
-    assert_labelled(out, spec.hypotheses_on)
+    assert_labelled(out, spec.hypotheses_on, prefix="# ")  # comments: the output is a TOML file
     assert f"# hash: {spec.hash}" in out
     for key in spec.params:
         assert re.search(rf"^{key.rsplit('.', 1)[-1]} = ", out, re.M), key
@@ -158,10 +158,12 @@ def test_run_options_change_the_world() -> None:
     assert told == {**sim.story(fast, seed=8, replicate=2), "scenario": told["scenario"]}
 
 
-@pytest.mark.parametrize("command", [["run", "perfect_storm"], ["show", "perfect_storm"]])
-def test_every_output_starts_with_banner_and_hypotheses(command: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("command", "prefix"), [(["run", "perfect_storm"], ""), (["show", "perfect_storm"], "# ")]
+)
+def test_every_output_starts_with_banner_and_hypotheses(command: list[str], prefix: str) -> None:
     out, _ = invoke(*command)
-    assert_labelled(out, load("perfect_storm").hypotheses_on)
+    assert_labelled(out, load("perfect_storm").hypotheses_on, prefix)
 
 
 def test_main_runs_commands(capsys: pytest.CaptureFixture[str]) -> None:

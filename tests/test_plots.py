@@ -212,7 +212,7 @@ def test_plot_bad_directories_are_one_line_errors(tmp_path: Path, capsys) -> Non
     assert code == 2 and len(err.strip().splitlines()) == 1 and "no such directory" in err
     (tmp_path / "empty").mkdir()
     code, _, err = run_cli(["plot", str(tmp_path / "empty"), "--out", str(tmp_path / "f")], capsys)
-    assert code == 1 and "no manifest.json" in err and len(err.strip().splitlines()) == 1
+    assert code == 2 and "no manifest.json" in err and len(err.strip().splitlines()) == 1
     (tmp_path / "odd").mkdir()
     (tmp_path / "odd" / "manifest.json").write_text('{"kind": "poem"}', encoding="utf-8")
     code, _, err = run_cli(["plot", str(tmp_path / "odd"), "--out", str(tmp_path / "f")], capsys)

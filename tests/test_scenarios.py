@@ -174,10 +174,10 @@ def test_hash_follows_parameters_not_text(tmp_path: Path) -> None:
 
 
 def show_body(output: str) -> str:
-    """The TOML part of ``show``: the banner and hypotheses lines stripped."""
+    """``show``'s output, checked to start with the banner and hypotheses as TOML comments."""
     lines = output.splitlines()
-    assert lines[0] == sim.BANNER and lines[1].startswith("Hypotheses on:")
-    return "\n".join(lines[2:])
+    assert lines[0] == f"# {sim.BANNER}" and lines[1].startswith("# Hypotheses on:")
+    return output
 
 
 @pytest.mark.parametrize("name", [p.stem for p in FILES])
@@ -215,7 +215,7 @@ def test_show_reflects_overrides() -> None:
     ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[1] == "Hypotheses on: hidden_patrons, leader_gated_mediation"
+    assert result.stdout.splitlines()[1] == "# Hypotheses on: hidden_patrons, leader_gated_mediation"
     data = tomllib.loads(show_body(result.stdout))
     assert data["wagner"]["speed_kmh"] == 60
     assert data["hypotheses"]["hidden_patrons"]["on"] is True
@@ -309,8 +309,11 @@ def test_bad_file_is_a_scenario_error_naming_the_file(tmp_path: Path, text: str,
 
 def test_undecodable_file_is_a_scenario_error(tmp_path: Path) -> None:
     path = tmp_path / "binary.toml"
+    path.write_bytes(b'title = "x"\n\x80garbage')
+    with pytest.raises(ScenarioError, match=r"binary\.toml: not UTF-8 text \(byte 0x80 at offset 12\)"):
+        sim.load_scenario(path)
     path.write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(ScenarioError, match="cannot read"):
+    with pytest.raises(ScenarioError, match=r"binary\.toml: starts with a UTF-16 byte-order mark"):
         sim.load_scenario(path)
 
 
