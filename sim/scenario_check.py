@@ -84,9 +84,7 @@ def validate(path: str, raw: dict[str, Any]) -> None:
 
 def _validate_uncertain(path: str, table: object) -> None:
     settings = {"posterior": str, "replicates_per_draw": int}
-    if not isinstance(table, dict) or not all(
-        isinstance(v, settings.get(k, dict)) for k, v in table.items()
-    ):
+    if not isinstance(table, dict) or not all(isinstance(v, settings.get(k, dict)) for k, v in table.items()):
         raise ScenarioError(
             f'{path}: uncertain: expected a table of KEY = {{dist = ...}}, e.g. "wagner.speed_kmh" = '
             '{dist = "uniform", low = 30, high = 70}'

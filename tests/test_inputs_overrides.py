@@ -219,7 +219,8 @@ def test_uncertain_is_part_of_the_identity(tmp_path: Path) -> None:
     with_unc = TWO_MUTINIES + '[uncertain]\n"wagner.speed_kmh" = { dist = "uniform", low = 30, high = 70 }\n'
     spec = sim.load_scenario(write(tmp_path / "b.toml", with_unc))
     assert spec.uncertain == {"wagner.speed_kmh": {"dist": "uniform", "low": 30, "high": 70}}
-    assert spec.to_dict()["uncertain"] == spec.uncertain and spec.hash != base.hash
+    assert spec.to_dict()["uncertain"] == {**spec.uncertain, "replicates_per_draw": 100}
+    assert spec.hash != base.hash
     child = write(
         tmp_path / "c.toml",
         'extends = "b.toml"\n[uncertain]\n"wagner.speed_kmh" = { dist = "uniform", low = 40, high = 50 }\n',
@@ -303,10 +304,10 @@ def test_a_nested_uncertain_design_round_trips_through_show(tmp_path: Path) -> N
     spec = load("mutiny_2023").with_uncertain(
         {"wagner.speed_kmh": uncertain.uniform("wagner.speed_kmh", 30, 70)}, replicates_per_draw=5
     )
-    assert spec.to_dict()["replicates_per_draw"] == 5
+    assert spec.to_dict()["uncertain"]["replicates_per_draw"] == 5
     again = sim.load_scenario(write(tmp_path / "nested.toml", spec.to_toml()))
     assert again.hash == spec.hash and again.replicates_per_draw == 5
-    with pytest.raises(ScenarioError, match="replicates_per_draw: expected a whole number >= 1"):
+    with pytest.raises(ScenarioError, match="uncertain: replicates_per_draw: expected a whole number >= 1"):
         sim.load_scenario(
             write(
                 tmp_path / "bad.toml",
