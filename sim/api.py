@@ -18,6 +18,7 @@ import pandas as pd
 from . import uncertain as unc
 from .banner import BANNER
 from .errors import UsageError
+from .hypotheses import IDS as HYPOTHESIS_IDS
 from .model import StormModel
 from .scenario import Scenario, load_scenario
 
@@ -186,9 +187,10 @@ def story(scenario: str | Path | Scenario, seed: int = 0, replicate: int = 0) ->
         "legitimacy": round(float(row["legitimacy"]), 3),
     }
     world = {k: (bool(v[0]) if np.asarray(v).dtype == bool else float(v[0])) for k, v in model.worlds.items()}
+    drawn_on = [h for h in spec.hypotheses_uncertain if world.get(f"hypotheses.{h}.on")]
     return {
         "banner": BANNER,
-        "hypotheses_on": spec.hypotheses_on,
+        "hypotheses_on": [h for h in HYPOTHESIS_IDS if h in spec.hypotheses_on or h in drawn_on],
         "hypotheses_uncertain": spec.hypotheses_uncertain,
         "scenario": spec.name,
         "title": spec.title,

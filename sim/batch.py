@@ -41,6 +41,7 @@ import pyarrow.parquet as pq
 
 from . import bounds
 from . import series as ser
+from .analysis.uncertainty import spread_from_counts
 from .banner import BANNER
 from .chunks import PREFIX, chunk_stem, is_complete, remove_chunk, replicates_ok, verify_chunk, write_chunk
 from .clock import Clock
@@ -466,6 +467,9 @@ def _assemble(
     """Write the final files from the chunk files (each via a temporary name)."""
     chunks = out / CHUNKS
     counts = np.zeros(len(OUTCOMES), dtype=np.int64)
+    # Per parameter draw (uncertain worlds): the spread of P(outcome | draw) for the summary.
+    per_draw = spec.replicates_per_draw if spec.uncertain else 0
+    by_draw = np.zeros((-(-int(manifest["runs"]) // per_draw) if per_draw else 0, len(OUTCOMES)), np.int64)
     writer: pq.ParquetWriter | None = None
     meta: dict[bytes, bytes] | None = None
     buffered: list[pa.Table] = []
@@ -485,6 +489,9 @@ def _assemble(
                     writer = pq.ParquetWriter(tmp, table.schema.with_metadata(meta))
                 codes = pd.Categorical(table.column("outcome").to_pandas(), categories=OUTCOMES).codes
                 counts += np.bincount(codes[codes >= 0], minlength=len(OUTCOMES))
+                if per_draw:
+                    draws = table.column("draw").to_numpy()
+                    np.add.at(by_draw, (draws[codes >= 0], codes[codes >= 0]), 1)
                 buffered.append(table.replace_schema_metadata(meta))
                 rows += table.num_rows
                 while rows >= ROW_GROUP and writer is not None:
@@ -497,7 +504,13 @@ def _assemble(
             if writer is not None:
                 writer.close()
     summary = summary_table(counts)
-    _write_csv(out / SUMMARY_FILE, summary, manifest, ["95 % Wilson intervals"])
+    note = ["95 % Wilson intervals"]
+    if per_draw and len(by_draw) > 1:
+        summary = summary.merge(spread_from_counts(by_draw, OUTCOMES), on="outcome")
+        note.append(
+            "param_q05-param_q95: 5-95 % spread of P(outcome | parameters) across draws, noise removed"
+        )
+    _write_csv(out / SUMMARY_FILE, summary, manifest, note)
     series = ser.quantile_table(spec, hist)
     with atomic(out / SERIES_FILE) as tmp:
         pq.write_table(_arrow_table(series, manifest), tmp)

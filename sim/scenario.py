@@ -111,8 +111,12 @@ class Scenario:
 
     @property
     def hypotheses_on(self) -> list[str]:
-        """Ids of the hypotheses switched on, in registry order."""
-        return [h for h in hyp.IDS if self.hypotheses[h]["on"]]
+        """Ids of the hypotheses switched on in every replicate, in registry order.
+
+        A switch drawn per replicate (``hypotheses_uncertain``) is not listed here.
+        """
+        drawn = set(self.hypotheses_uncertain)
+        return [h for h in hyp.IDS if self.hypotheses[h]["on"] and h not in drawn]
 
     @property
     def name(self) -> str:

@@ -19,6 +19,14 @@ def format_story(told: dict[str, Any]) -> str:
     ]
     if told.get("question"):
         lines.append(f"  Question: {told['question']}")
+    world = told.get("world") or {}
+    if world:
+        switches = {k.split(".")[1]: v for k, v in world.items() if k.endswith(".on")}
+        lines.append(f"  This replicate's world: {len(world)} drawn values (see --json)")
+        if switches:
+            lines.append(
+                "  Drawn switches: " + ", ".join(f"{h} {'on' if v else 'off'}" for h, v in switches.items())
+            )
     lines += ["", "Timeline"]
     width = max((len(e["actor"]) for e in told["events"]), default=6)
     for e in told["events"]:
@@ -33,6 +41,7 @@ def format_story(told: dict[str, Any]) -> str:
     lines.append(
         f"  leaks: {f['leaks']} (top gainer: {f['top_leak_gainer']}); leader elite support "
         f"{f['leader_elite_support']:.2f}; regime control {f['regime_control']:.2f}"
+        + (f"; legitimacy {f['legitimacy']:.2f}" if "legitimacy" in f else "")
     )
     return "\n".join(lines)
 

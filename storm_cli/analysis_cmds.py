@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 
 import click
@@ -11,6 +10,7 @@ from sim import analysis
 from sim.analysis import report
 from sim.analysis.attribution import check_outcome
 from sim.analysis.sweep import ANALYSES, DESIGNS, parse_params
+from sim.ensemble import DEFAULT_CHUNK
 
 from .common import (
     OneLineUsageError,
@@ -20,6 +20,13 @@ from .common import (
     scenario_options,
     seed_option,
     wraps_errors,
+)
+from .ensemble_opts import (
+    Progress,
+    apply_uncertain,
+    executor_kwargs,
+    executor_options,
+    uncertain_options,
 )
 
 _REPLICATE = click.IntRange(min=0, max=2**63 - 1)  # replicate ids are int64 in the results
@@ -38,26 +45,15 @@ def _out_option(required: bool, help_: str) -> Callable[..., object]:
 _overwrite = click.option("--overwrite", is_flag=True, help="Replace a result already in --out DIR.")
 
 
-def _progress(label: str) -> Callable[[int, int], None] | None:
-    """A one-line progress counter on stderr, only when stderr is a terminal."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        end = "\n" if done == total else ""
-        click.echo(f"\r  {label} {done}/{total}", err=True, nl=False)
-        if end:
-            click.echo("", err=True)
-
-    return show
-
-
 def register(cli: click.Group) -> None:
     @cli.command()
     @click.argument("scenario")
+    @click.argument("other", required=False, default=None, metavar="[SCENARIO_B]")
     @scenario_options
+    @uncertain_options
     @_runs_option(1000, "Replicates of each variant (the same replicate ids in both).")
     @seed_option
+    @executor_options(DEFAULT_CHUNK)
     @_out_option(False, "Write manifest.json, outcomes_a/b.parquet, differences.csv, transitions.csv.")
     @_overwrite
     @click.option(
@@ -71,29 +67,47 @@ def register(cli: click.Group) -> None:
     @wraps_errors
     def compare(
         scenario: str,
+        other: str | None,
         sets: tuple[str, ...],
         with_: tuple[str, ...],
         without: tuple[str, ...],
         intervene: tuple[str, ...],
+        uncertain_texts: tuple[str, ...],
+        draws: int | None,
         runs: int,
         seed: int,
+        executor: str | None,
+        workers: int | None,
+        scheduler: str | None,
+        chunk: int,
         out: str | None,
         overwrite: bool,
         story_replicate: int | None,
     ) -> None:
-        """SCENARIO as written (A) against it changed by the options (B), on common random numbers.
+        """SCENARIO as written (A) against it changed by the options, or against SCENARIO_B (B).
 
-        Both variants run the same replicates with the same seed, so the
-        differences come with paired intervals.
+        Both variants run the same replicates with the same seed (common random
+        numbers), so the differences come with paired intervals. With two files,
+        the options change B.
         """
-        spec_a = load_with_overrides(scenario)
-        spec_b = load_with_overrides(scenario, sets, with_, without, intervene)
+        spec_a = apply_uncertain(load_with_overrides(scenario), uncertain_texts, draws, runs)
+        spec_b = load_with_overrides(other or scenario, sets, with_, without, intervene)
+        spec_b = apply_uncertain(spec_b, uncertain_texts, draws, runs)
         if spec_a.hash == spec_b.hash:
             raise OneLineUsageError(
                 f"compare: the changed scenario is identical to {spec_a.name} (hash {spec_a.hash}); "
-                "give a change with --with, --without, --set or --intervene"
+                "give a second scenario or a change with --with, --without, --set or --intervene"
             )
-        result = analysis.compare(spec_a, spec_b, runs=runs, seed=seed)
+        bar = Progress("compare")
+        result = analysis.compare(
+            spec_a,
+            spec_b,
+            runs=runs,
+            seed=seed,
+            progress=bar,
+            **executor_kwargs(executor, workers, scheduler, chunk),
+        )
+        bar.close()
         click.echo(report.format_compare(result))
         if out:
             path = result.write(out, overwrite)
@@ -108,6 +122,7 @@ def register(cli: click.Group) -> None:
     @cli.command()
     @click.argument("scenario")
     @scenario_options
+    @uncertain_options
     @click.option(
         "--param",
         "param_texts",
@@ -131,6 +146,7 @@ def register(cli: click.Group) -> None:
     )
     @_runs_option(200, "Replicates per point (the same replicate ids at every point).")
     @seed_option
+    @executor_options(DEFAULT_CHUNK)
     @click.option(
         "--analyze",
         type=click.Choice(ANALYSES),
@@ -146,29 +162,46 @@ def register(cli: click.Group) -> None:
         with_: tuple[str, ...],
         without: tuple[str, ...],
         intervene: tuple[str, ...],
+        uncertain_texts: tuple[str, ...],
+        draws: int | None,
         param_texts: tuple[str, ...],
         design: str | None,
         points: int,
         runs: int,
         seed: int,
+        executor: str | None,
+        workers: int | None,
+        scheduler: str | None,
+        chunk: int,
         analyze: str | None,
         out: str,
         overwrite: bool,
     ) -> None:
-        """Outcome probabilities over a design of SCENARIO's parameters, on common random numbers."""
+        """Outcome probabilities over a design of SCENARIO's parameters, as one ensemble on common random numbers."""
         params = parse_params(param_texts)
-        if analyze and design:
+        if analyze and design and not (analyze == "sobol" and design == "sobol"):
             raise OneLineUsageError(
                 f"--design {design}: --analyze {analyze} builds its own design "
                 f"({'Saltelli' if analyze == 'sobol' else 'Morris trajectories'}); drop --design"
             )
         spec = load_with_overrides(scenario, sets, with_, without, intervene)
+        spec = apply_uncertain(spec, uncertain_texts, draws, runs)
         from sim.analysis.summary import prepare_out
 
         prepare_out(out, overwrite)  # refuse a bad --out before the runs, not after
+        bar = Progress("sweep")
         result = analysis.sweep(
-            spec, params, design or "lhs", points, runs, seed, analyze, progress=_progress("point")
+            spec,
+            params,
+            design or "lhs",
+            points,
+            runs,
+            seed,
+            analyze,
+            progress=bar,
+            **executor_kwargs(executor, workers, scheduler, chunk),
         )
+        bar.close()
         for note in result.notes:
             click.echo(f"Note: {note}", err=True)
         path = result.write(out, overwrite=True)
@@ -178,11 +211,13 @@ def register(cli: click.Group) -> None:
     @cli.command()
     @click.argument("scenario")
     @scenario_options
+    @uncertain_options
     @click.option(
         "--outcome", required=True, metavar="NAME", help="The outcome whose probability to attribute."
     )
     @_runs_option(1000, "Replicates of each on/off variant (the same replicate ids in all).")
     @seed_option
+    @executor_options(DEFAULT_CHUNK)
     @_out_option(False, "Write manifest.json, shapley.csv and variants.csv.")
     @_overwrite
     @wraps_errors
@@ -192,20 +227,35 @@ def register(cli: click.Group) -> None:
         with_: tuple[str, ...],
         without: tuple[str, ...],
         intervene: tuple[str, ...],
+        uncertain_texts: tuple[str, ...],
+        draws: int | None,
         outcome: str,
         runs: int,
         seed: int,
+        executor: str | None,
+        workers: int | None,
+        scheduler: str | None,
+        chunk: int,
         out: str | None,
         overwrite: bool,
     ) -> None:
-        """Exact Shapley values: how much each hypothesis on in SCENARIO adds to P(outcome)."""
+        """Exact Shapley values: how much each hypothesis on in SCENARIO adds to P(outcome).
+
+        All 2^k on/off combinations run as one ensemble (per-replicate switches);
+        2^k x RUNS is checked against memory before any work.
+        """
         check_outcome(outcome)
         spec = load_with_overrides(scenario, sets, with_, without, intervene)
+        spec = apply_uncertain(spec, uncertain_texts, draws, runs)
         if out:
             from sim.analysis.summary import prepare_out
 
             prepare_out(out, overwrite)
-        result = analysis.attribute(spec, outcome, runs, seed, progress=_progress("variant"))
+        bar = Progress("attribute")
+        result = analysis.attribute(
+            spec, outcome, runs, seed, progress=bar, **executor_kwargs(executor, workers, scheduler, chunk)
+        )
+        bar.close()
         click.echo(report.format_attribution(result))
         if out:
             path = result.write(out, overwrite=True)

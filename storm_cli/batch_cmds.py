@@ -23,6 +23,7 @@ from sim import batch as batch_mod
 from sim.executors import EXECUTORS
 
 from .common import OutPath, load_with_overrides, scenario_options, seed_option, translate_errors
+from .ensemble_opts import apply_uncertain, uncertain_options
 
 
 class Interrupted(click.ClickException):
@@ -136,6 +137,7 @@ def register(cli: click.Group) -> None:
     @click.option("--quiet", is_flag=True, help="No progress bar.")
     @click.option("--force", is_flag=True, help="Replace a DIR that holds another batch.")
     @scenario_options
+    @uncertain_options
     def batch(
         scenario: str,
         runs: int,
@@ -151,6 +153,8 @@ def register(cli: click.Group) -> None:
         with_: tuple[str, ...],
         without: tuple[str, ...],
         intervene: tuple[str, ...],
+        uncertain_texts: tuple[str, ...],
+        draws: int | None,
     ) -> None:
         """Run replicates 0..RUNS-1 of SCENARIO in chunks; write outcomes, summary, series to DIR.
 
@@ -164,6 +168,7 @@ def register(cli: click.Group) -> None:
             else:
                 executor = "inline" if runs <= chunk else "processes"
         spec = load_with_overrides(scenario, sets, with_, without, intervene)
+        spec = apply_uncertain(spec, uncertain_texts, draws, runs)
         show = not quiet and sys.stderr.isatty()
         progress = ProgressBar(sys.stderr) if show else None
 
@@ -199,14 +204,19 @@ def register(cli: click.Group) -> None:
                     progress.close()
         elapsed = time.perf_counter() - t0
         click.echo(sim.banner.label(result.hypotheses_on))
+        line = sim.banner.uncertainty_line(spec.uncertain, spec.replicates_per_draw)
+        if line:
+            click.echo(line)
         m = result.manifest
         click.echo(
             f"{m['scenario_name']} (hash {m['scenario_hash']}), seed {seed}, "
             f"{runs:,} replicates, executor {executor}, {elapsed:.1f} s"
         )
-        for row in result.summary.itertuples():
-            click.echo(
-                f"  {row.outcome:<16} {row.count:>10,}  {row.probability:7.2%}  "
-                f"[{row.ci_low:7.2%}, {row.ci_high:7.2%}]"
-            )
+        from sim.analysis.uncertainty import describe
+
+        click.echo(
+            "  outcome              count  probability [95 % Monte Carlo]" + ("   guesses" if line else "")
+        )
+        for _, row in result.summary.iterrows():
+            click.echo(f"  {row['outcome']:<16} {row['count']:>10,}  {describe(row)}")
         click.echo(f"wrote {out_dir}/: {', '.join(m['files'])}, {batch_mod.MANIFEST}")

@@ -174,6 +174,20 @@ def show(
     help="Which replicate to tell (the same one as in any batch with this seed).",
 )
 @scenario_options
+@click.option(
+    "--uncertain",
+    "uncertain_texts",
+    multiple=True,
+    metavar="guesses|KEY=LOW:HIGH",
+    help="Draw parameters per replicate, as in batch (the story shows the drawn world).",
+)
+@click.option(
+    "--per-draw",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Replicates per parameter draw, as in the batch to match (RUNS/DRAWS there) [default: 100].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the story as JSON.")
 def run(
     scenario: str,
@@ -183,10 +197,16 @@ def run(
     with_: tuple[str, ...],
     without: tuple[str, ...],
     intervene: tuple[str, ...],
+    uncertain_texts: tuple[str, ...],
+    per_draw: int | None,
     as_json: bool,
 ) -> None:
     """One replicate of SCENARIO told as a story: a dated timeline, then the outcome."""
     spec = load_with_overrides(scenario, sets, with_, without, intervene)
+    if uncertain_texts or per_draw:
+        from .ensemble_opts import parse_uncertain
+
+        spec = spec.with_uncertain(parse_uncertain(uncertain_texts), per_draw)
     from sim.api import story  # the engine loads only when a command simulates
 
     with translate_errors():

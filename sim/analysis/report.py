@@ -10,12 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..banner import BANNER, hypotheses_line
+from ..banner import BANNER, hypotheses_line, uncertainty_line
 
 if TYPE_CHECKING:
     from .attribution import AttributionResult
     from .compare import CompareResult, StoryDiff
     from .sweep import SweepResult
+
+
+def _uncertain(spec: Any) -> list[str]:
+    line = uncertainty_line(spec.uncertain, spec.replicates_per_draw)
+    return [line] if line else []
 
 
 def _pct(p: Any) -> str:
@@ -34,6 +39,7 @@ def format_compare(r: CompareResult) -> str:
         BANNER,
         "A (as written) " + hypotheses_line(r.spec_a.hypotheses_on),
         "B (changed)    " + hypotheses_line(r.spec_b.hypotheses_on),
+        *_uncertain(r.spec_b),
         f"Scenario: {r.spec_a.name} — {r.spec_a.title}",
         f"  A hash {r.spec_a.hash} · B hash {r.spec_b.hash} · seed {r.seed} · {r.runs} replicates each,"
         " common random numbers (same replicate ids)",
@@ -105,6 +111,7 @@ def format_sweep(r: SweepResult) -> str:
     lines = [
         BANNER,
         hypotheses_line(r.spec.hypotheses_on),
+        *_uncertain(r.spec),
         f"Scenario: {r.spec.name} — {r.spec.title}",
         f"  hash {r.spec.hash} · seed {r.seed} · {r.runs} replicates per point on common random numbers",
         f"Design: {r.design}, {r.n_points} points over "
@@ -157,6 +164,7 @@ def format_attribution(r: AttributionResult) -> str:
     lines = [
         BANNER,
         hypotheses_line(r.spec.hypotheses_on),
+        *_uncertain(r.spec),
         f"Scenario: {r.spec.name} — {r.spec.title}",
         f"  hash {r.spec.hash} · seed {r.seed} · {r.runs} replicates per variant · "
         f"{len(r.variants)} on/off variants, common random numbers",

@@ -26,19 +26,29 @@ from ..stats import wilson
 SPREAD_COLUMNS = ("draws", "per_draw", "param_q05", "param_q95", "raw_q05", "raw_q95", "noise_share")
 
 
-def draw_spread(df: pd.DataFrame, categories: tuple[str, ...], variable: str = "outcome") -> pd.DataFrame:
-    """Per category of ``variable``: the spread of P(category | draw) across draws, noise removed.
-
-    Needs a ``draw`` column; draws of unequal size are weighted alike.
-    """
+def draw_counts(df: pd.DataFrame, categories: tuple[str, ...], variable: str = "outcome") -> np.ndarray:
+    """A (draws x categories) matrix of counts, rows in draw order (draws with no row dropped)."""
     codes = pd.Categorical(df[variable].astype(str), categories=categories).codes
-    draws = df["draw"].to_numpy()
-    uniq, inv = np.unique(draws, return_inverse=True)
-    n = np.bincount(inv).astype(float)
+    _, inv = np.unique(df["draw"].to_numpy(), return_inverse=True)
+    out = np.zeros((inv.max() + 1 if len(inv) else 0, len(categories)), dtype=np.int64)
+    np.add.at(out, (inv[codes >= 0], codes[codes >= 0]), 1)
+    return out
+
+
+def spread_from_counts(
+    counts: np.ndarray, categories: tuple[str, ...], variable: str = "outcome"
+) -> pd.DataFrame:
+    """Per category: the spread of P(category | draw) across the draws of a count matrix, noise removed.
+
+    ``counts`` is (draws x categories); draws with no replicate are ignored and
+    draws of unequal size are weighted alike.
+    """
+    counts = np.asarray(counts, dtype=float)
+    n = counts.sum(axis=1)
+    counts, n = counts[n > 0], n[n > 0]
     rows = []
     for c, name in enumerate(categories):
-        hits = np.bincount(inv, weights=(codes == c).astype(float), minlength=len(uniq))
-        p = hits / n
+        p = counts[:, c] / n
         raw_var = p.var(ddof=1) if len(p) > 1 else 0.0
         noise = float(np.mean(p * (1 - p) / np.maximum(n - 1, 1)))
         share = min(noise / raw_var, 1.0) if raw_var > 0 else (1.0 if noise > 0 else 0.0)
@@ -46,16 +56,21 @@ def draw_spread(df: pd.DataFrame, categories: tuple[str, ...], variable: str = "
         rows.append(
             {
                 variable: name,
-                "draws": len(uniq),
+                "draws": len(p),
                 "per_draw": float(n.mean()),
                 "param_q05": float(np.quantile(shrunk, 0.05)),
                 "param_q95": float(np.quantile(shrunk, 0.95)),
                 "raw_q05": float(np.quantile(p, 0.05)),
                 "raw_q95": float(np.quantile(p, 0.95)),
-                "noise_share": share if len(uniq) > 1 else np.nan,
+                "noise_share": share if len(p) > 1 else np.nan,
             }
         )
     return pd.DataFrame(rows)
+
+
+def draw_spread(df: pd.DataFrame, categories: tuple[str, ...], variable: str = "outcome") -> pd.DataFrame:
+    """Per category of ``variable``: the spread of P(category | draw) across draws, noise removed."""
+    return spread_from_counts(draw_counts(df, categories, variable), categories, variable)
 
 
 def two_intervals(df: pd.DataFrame, categories: tuple[str, ...], variable: str = "outcome") -> pd.DataFrame:
