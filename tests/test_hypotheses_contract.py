@@ -7,13 +7,16 @@ change to this file.
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
-from conftest import ARTICLE, frames_differ, simulate_cached, words
+from conftest import ARTICLE, assert_rows_identical, frames_differ, simulate_cached, words
 
 import sim
 from sim import catalog
 from sim.errors import UsageError
 from sim.hypotheses import REGISTRY, REQUIRED_METADATA, Hypothesis
+from sim.hypotheses.base import EVENT_HOOKS, QUANTITIES
 from sim.params import Param
 
 SOURCES = ("history", "base rate", "guess")
@@ -187,3 +190,66 @@ class TestHypothesisContract:
         c = sim.simulate(spec, runs=200, seed=SEED + 1)
         assert not frames_differ(a, b)
         assert frames_differ(a, c)
+
+    def test_expected_direction_on_its_probe(self, hid: str) -> None:
+        """Each plug-in declares what it does, and does it: not only 'differs'."""
+        cls = REGISTRY[hid]
+        assert cls.expect is not None, f"{hid}: declares no behavioural expectation (expect = ...)"
+        column, category, direction = cls.expect
+        assert direction in ("higher", "lower")
+        spec = sim.load_scenario(catalog.SCENARIO_DIR / cls.metadata["probe"])
+        on = simulate_cached(spec.with_overrides(with_=[hid]), RUNS, SEED)
+        off = simulate_cached(spec.with_overrides(without=[hid]), RUNS, SEED)
+
+        def measure(df: pd.DataFrame) -> float:
+            col = df[column]
+            return float((col.astype(str) == category).mean()) if category is not None else float(col.mean())
+
+        a, b = measure(on), measure(off)
+        assert (a > b) if direction == "higher" else (a < b), f"{hid}: {column} {category} on {a} vs off {b}"
+
+    # --- the shared hooks -----------------------------------------------------
+
+    def test_adjusts_only_declared_quantities(self, hid: str) -> None:
+        cls = REGISTRY[hid]
+        assert set(cls.adjustments) <= set(QUANTITIES)
+        assert cls(on=True).overrides() <= set(EVENT_HOOKS)
+        assert cls.adjustments or cls(on=True).overrides(), f"{hid}: acts through no hook at all"
+
+    def test_off_everywhere_is_the_null_version(self, hid: str) -> None:
+        """Switched off in every replicate (as an array), it is exactly the null version."""
+        cls = REGISTRY[hid]
+        spec = sim.load_scenario(catalog.SCENARIO_DIR / cls.metadata["probe"]).with_overrides(without=[hid])
+        off = simulate_cached(spec, 300, SEED)
+        arr = sim.simulate(spec, runs=300, seed=SEED, worlds={f"hypotheses.{hid}.on": np.zeros(300, bool)})
+        assert_rows_identical(off, arr.drop(columns=["draw", f"hypotheses.{hid}.on"]))
+
+    def test_per_replicate_switch_matches_each_side(self, hid: str) -> None:
+        """A switch that differs by replicate gives, per replicate, the all-on or the all-off row."""
+        cls = REGISTRY[hid]
+        spec = sim.load_scenario(catalog.SCENARIO_DIR / cls.metadata["probe"])
+        on = simulate_cached(spec.with_overrides(with_=[hid]), 300, SEED)
+        off = simulate_cached(spec.with_overrides(without=[hid]), 300, SEED)
+        mask = np.arange(300) % 3 == 0
+        mixed = sim.simulate(spec, runs=300, seed=SEED, worlds={f"hypotheses.{hid}.on": mask})
+        mixed = mixed.drop(columns=["draw", f"hypotheses.{hid}.on"])
+        assert_rows_identical(mixed[mask], on[mask])
+        assert_rows_identical(mixed[~mask], off[~mask])
+
+
+def test_a_hypothesis_with_only_neutral_hooks_changes_nothing() -> None:
+    """The base class's hooks are neutral: a plug-in that defines none leaves every result as it was."""
+    from sim.hypotheses.base import register, unregister
+
+    @register
+    class Inert(Hypothesis):
+        metadata = {k: "inert" for k in REQUIRED_METADATA} | {"id": "inert_probe", "status": "speculative"}
+        params = {"x": Param(0.5, 0, 1, "share", "nothing", "guess")}
+
+    try:
+        spec = catalog.load("mutiny_2023")
+        a = sim.simulate(spec.with_overrides(on=["inert_probe"]), runs=200, seed=3)
+        b = sim.simulate(spec.with_overrides(off=["inert_probe"]), runs=200, seed=3)
+        assert_rows_identical(a, b)
+    finally:
+        unregister("inert_probe")

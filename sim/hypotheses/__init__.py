@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator, Sequence
 import pkgutil
 
 from .base import REGISTRY, REQUIRED_METADATA, Hypothesis, get, register
@@ -21,6 +22,31 @@ ORDER = (
     "long_range_storm",
     "ballistic_pretext",
 )
-IDS = tuple(h for h in ORDER if h in REGISTRY) + tuple(sorted(h for h in REGISTRY if h not in ORDER))
+
+
+class _Ids(Sequence[str]):
+    """The registered ids in display order, read live from the registry.
+
+    Live, so a hypothesis registered later (a plug-in, or a test's throw-away
+    one) appears everywhere the ids are listed.
+    """
+
+    def _ids(self) -> tuple[str, ...]:
+        return tuple(h for h in ORDER if h in REGISTRY) + tuple(sorted(h for h in REGISTRY if h not in ORDER))
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        return self._ids()[i]
+
+    def __len__(self) -> int:
+        return len(REGISTRY)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids())
+
+    def __repr__(self) -> str:
+        return repr(self._ids())
+
+
+IDS: Sequence[str] = _Ids()
 
 __all__ = ["IDS", "REGISTRY", "REQUIRED_METADATA", "Hypothesis", "get", "register"]

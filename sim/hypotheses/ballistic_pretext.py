@@ -32,6 +32,8 @@ class BallisticPretext(Hypothesis):
         "null": "The strike only raises Western pressure a little; no cooperation forms.",
         "probe": "perfect_storm.toml",
     }
+    #: On its probe, switching it on moves this (column, category or None, direction).
+    expect = ("outcome", "palace_coup", "higher")
     params = {
         "cooperation": Param(
             0.5, 0, 1, "share", "Western-opposition cooperation the pretext creates", "guess", (0.2, 0.8)

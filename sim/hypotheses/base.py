@@ -117,6 +117,9 @@ class Hypothesis:
 
     metadata: ClassVar[dict[str, str]] = {}
     params: ClassVar[dict[str, Param]] = {}
+    #: The behaviour the contract test checks on the probe: (result column, category of it
+    #: or None for the mean, "higher" or "lower") with the hypothesis on against off.
+    expect: ClassVar[tuple[str, str | None, str] | None] = None
     #: quantity -> method, collected from ``@adjusts`` methods.
     adjustments: ClassVar[dict[str, Adjuster]] = {}
 

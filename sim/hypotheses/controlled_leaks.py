@@ -37,6 +37,8 @@ class ControlledLeaks(Hypothesis):
         ),
         "probe": "perfect_storm.toml",
     }
+    #: On its probe, switching it on moves this (column, category or None, direction).
+    expect = ("top_leak_gainer", "none", "lower")
     params = {
         "trigger_support": Param(
             0.7, 0, 1, "share", "elite support below which a holder releases material", "guess", (0.55, 0.8)

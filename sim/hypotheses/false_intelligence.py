@@ -38,6 +38,8 @@ class FalseIntelligence(Hypothesis):
         ),
         "probe": "invasion_2022.toml",
     }
+    #: On its probe, switching it on moves this (column, category or None, direction).
+    expect = ("leader_elite_support", None, "lower")
     params = {
         "blame": Param(
             1.0,

@@ -38,6 +38,8 @@ class HiddenPatrons(Hypothesis):
         ),
         "probe": "mutiny_hidden_patrons.toml",
     }
+    #: On its probe, switching it on moves this (column, category or None, direction).
+    expect = ("closest_km_to_moscow", None, "lower")
     params = {
         "covert_help": Param(
             0.35, 0, 1, "share", "fraction of resistance removed by covert help", "guess", (0.15, 0.6)

@@ -38,6 +38,8 @@ class LeaderGatedMediation(Hypothesis):
         ),
         "probe": "mutiny_2023.toml",
     }
+    #: On its probe, switching it on moves this (column, category or None, direction).
+    expect = ("closest_km_to_moscow", None, "lower")
     params = {
         "authorised_record_prob": Param(
             1.0,

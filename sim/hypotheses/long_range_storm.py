@@ -30,6 +30,8 @@ class LongRangeStorm(Hypothesis):
         "null": "Strikes have only a military effect: no domestic window, no loss of control.",
         "probe": "long_range_2024.toml",
     }
+    #: On its probe, switching it on moves this (column, category or None, direction).
+    expect = ("storm_peak", None, "higher")
     params = {
         "storm_per_strike": Param(
             0.06, 0, 2, "index", "storm index added by each strike", "guess", (0.03, 0.1)

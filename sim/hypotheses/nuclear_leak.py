@@ -37,6 +37,8 @@ class NuclearLeak(Hypothesis):
         ),
         "probe": "nuclear_leak_2022.toml",
     }
+    #: On its probe, switching it on moves this (column, category or None, direction).
+    expect = ("regime_control", None, "lower")
     params = {
         "leak_prob": Param(0.8, 0, 1, "probability", "chance the leak reaches the US", "guess", (0.5, 1.0)),
         "harsh_response": Param(
