@@ -539,3 +539,27 @@ def test_per_replicate_parameter_columns_pass_through(tmp_path: Path) -> None:
     longer = run_batch(spec, 60, 2, tmp_path / "u", chunk=15)
     pd.testing.assert_frame_equal(longer.outcomes, sim.simulate(spec, runs=60, seed=2))
     assert longer.manifest["draws"] == 6
+
+
+def test_check_analysis_for_compare_sweep_attribute(spec: sim.Scenario) -> None:
+    est = bounds.check_analysis(spec, 1000, 2**3, "runs 1,000 x 2^3 variants")
+    assert est.replicates == 8000 and est.steps == bounds.steps_of(spec) == 96 and est.disk_bytes == 0
+    with pytest.raises(
+        bounds.TooLarge, match=r"^attribute runs 100,000,000 x 2\^7: needs about .* of memory"
+    ):
+        bounds.check_analysis(spec, 10**8, 2**7, "attribute runs 100,000,000 x 2^7")
+    with pytest.raises(bounds.TooLarge, match=r"^sweep grid 64\^10 points x 100 runs: .* replicate ids"):
+        bounds.check_analysis(spec, 100, 64**10, "sweep grid 64^10 points x 100 runs")
+
+
+def test_empty_out_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # were it accepted, the batch would land here, not in the repository
+    code, _, stderr = run_cli(["batch", SCENARIO, "--runs", "10", "--out", ""], capsys)
+    assert code == 2 and stderr.strip().splitlines() == [
+        "Error: Invalid value for '--out': an empty path; give a directory, e.g. results/run1"
+    ]
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(sim.UsageError, match="--out: must name a directory, got ''"):
+        run_batch(SCENARIO, 10, 0, "")
