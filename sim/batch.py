@@ -28,7 +28,7 @@ from __future__ import annotations
 import concurrent.futures.process
 import contextlib
 import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -42,18 +42,27 @@ import pyarrow.parquet as pq
 from . import bounds
 from . import series as ser
 from .banner import BANNER
-from .chunks import PREFIX, chunk_stem, is_complete, remove_chunk, replicates_ok, verify_chunk, write_chunk
+from .chunks import (
+    PREFIX,
+    ChunkUnreadable,
+    chunk_stem,
+    concat_chunks,
+    is_complete,
+    remove_chunk,
+    replicates_ok,
+    verify_chunk,
+    write_chunk,
+)
 from .clock import Clock
 from .errors import UsageError
 from .executors import check_executor, default_workers, engine_fingerprint, open_pool, run_tasks
 from .hypotheses import REGISTRY
 from .model import StormModel
 from .outputs import OUTCOMES, SERIES
-from .resultdir import MANIFEST, TMP_PREFIX, OutputError, atomic, label_frame, provenance, read_json
+from .resultdir import MANIFEST, TMP_PREFIX, OutputError, atomic, label_frame, lock_dir, provenance, read_json
 from .resultdir import arrow_table as _arrow_table
 from .resultdir import read_csv as _read_csv
 from .resultdir import sha256_file as _sha256
-from .resultdir import with_metadata as _with_metadata
 from .resultdir import write_csv as _write_csv
 from .resultdir import write_json as write_json
 from .scenario import Scenario, load_scenario
@@ -64,7 +73,6 @@ __all__ = ["BatchError", "BatchInterrupted", "BatchResult", "chunk_stem", "load_
 DEFAULT_CHUNK = 10_000
 OUTCOMES_FILE, SUMMARY_FILE, SERIES_FILE = "outcomes.parquet", "summary.csv", "series.parquet"
 CHUNKS = "chunks"
-_LOCK = ".lock"
 #: Rows per row group of outcomes.parquet, whatever the chunking (so its bytes do not depend on it).
 ROW_GROUP = 65_536
 #: Manifest keys that must match for a DIR to be resumed or extended (runs may grow: an extension).
@@ -272,26 +280,6 @@ def _previous(out: Path, manifest: dict[str, Any], force: bool) -> dict[str, Any
     return old
 
 
-@contextlib.contextmanager
-def _lock(out: Path) -> Iterator[None]:
-    """One batch at a time per DIR (temporary files of a live run must not be swept)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not on POSIX
-        yield
-        return
-    try:
-        fh = open(out / _LOCK, "a+")  # noqa: SIM115 - held for the whole run
-    except OSError as err:
-        raise BatchError(f"--out {out}: cannot write: {err.strerror or err}") from None
-    with fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise BatchError(f"--out {out}: another batch is writing to this directory") from None
-        yield
-
-
 def _os_error(out: Path, err: OSError, saved: int, total: int) -> BatchError:
     what = err.strerror or str(err)
     return BatchError(
@@ -345,13 +333,16 @@ def run_batch(
     requested = 1 if executor == "inline" else (workers or default_workers())
     n_steps = Clock(spec).n_steps
     local = executor == "processes" or (executor == "dask" and scheduler is None)
+    if limits is None and scheduler is not None:
+        # An external cluster's size is unknown here: no time limit, memory and disk still checked.
+        limits = bounds.Limits(seconds=float("inf"))
     bounds.check_request(
         n_steps, runs, chunk=chunk, workers=requested, out=out, what=f"--runs {runs:,}", limits=limits
     )
     manifest = _manifest(spec, int(seed), int(runs), chunk, executor, requested, scheduler, command)
     _make_dir(out)
     chunks = out / CHUNKS
-    with _lock(out):
+    with lock_dir(out, BatchError, "another batch is writing to this directory"):
         try:
             old = _previous(out, manifest, force)
         except OSError as err:
@@ -464,38 +455,10 @@ def _assemble(
     out: Path, spec: Scenario, manifest: dict[str, Any], plan: list[tuple[int, int]], hist: np.ndarray
 ) -> BatchResult:
     """Write the final files from the chunk files (each via a temporary name)."""
-    chunks = out / CHUNKS
-    counts = np.zeros(len(OUTCOMES), dtype=np.int64)
-    writer: pq.ParquetWriter | None = None
-    meta: dict[bytes, bytes] | None = None
-    buffered: list[pa.Table] = []
-    rows = 0
-    with atomic(out / OUTCOMES_FILE) as tmp:
-        try:
-            for first, count in plan:  # replicate order; at most a row group and a chunk in memory
-                path = chunks / f"{chunk_stem(first, count)}.parquet"
-                try:
-                    table = pq.read_table(path)
-                except (OSError, pa.ArrowException) as err:
-                    raise BatchError(
-                        f"{path}: cannot read ({err}); run the same command again to compute it again"
-                    ) from None
-                if meta is None:
-                    meta = dict(_with_metadata(table, manifest).schema.metadata or {})
-                    writer = pq.ParquetWriter(tmp, table.schema.with_metadata(meta))
-                codes = pd.Categorical(table.column("outcome").to_pandas(), categories=OUTCOMES).codes
-                counts += np.bincount(codes[codes >= 0], minlength=len(OUTCOMES))
-                buffered.append(table.replace_schema_metadata(meta))
-                rows += table.num_rows
-                while rows >= ROW_GROUP and writer is not None:
-                    merged = pa.concat_tables(buffered)
-                    writer.write_table(merged.slice(0, ROW_GROUP), row_group_size=ROW_GROUP)
-                    buffered, rows = [merged.slice(ROW_GROUP)], rows - ROW_GROUP
-            if rows and writer is not None:
-                writer.write_table(pa.concat_tables(buffered), row_group_size=ROW_GROUP)
-        finally:
-            if writer is not None:
-                writer.close()
+    try:
+        counts = concat_chunks(out / CHUNKS, plan, out / OUTCOMES_FILE, manifest, OUTCOMES, ROW_GROUP)
+    except ChunkUnreadable as err:
+        raise BatchError(f"{err}; run the same command again to compute it again") from None
     summary = summary_table(counts)
     _write_csv(out / SUMMARY_FILE, summary, manifest, ["95 % Wilson intervals"])
     series = ser.quantile_table(spec, hist)
