@@ -563,3 +563,10 @@ def test_empty_out_is_refused(
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(sim.UsageError, match="--out: must name a directory, got ''"):
         run_batch(SCENARIO, 10, 0, "")
+
+
+def test_open_pool_caps_a_local_pool_at_its_tasks() -> None:
+    notes: list[str] = []
+    with executors.open_pool("processes", workers=50, tasks=1, notice=notes.append) as pool:
+        assert pool.slots == 1 and pool.executor.submit(sum, [1, 2]).result() == 3
+    assert notes == ["note: --workers 50 lowered to 1 (only 1 chunk to run)"]
