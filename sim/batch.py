@@ -48,8 +48,10 @@ from .chunks import (
     chunk_stem,
     concat_chunks,
     is_complete,
+    plan_chunks,
     remove_chunk,
     replicates_ok,
+    segments_ok,
     verify_chunk,
     write_chunk,
 )
@@ -68,7 +70,15 @@ from .resultdir import write_json as write_json
 from .scenario import Scenario, load_scenario
 from .stats import wilson
 
-__all__ = ["BatchError", "BatchInterrupted", "BatchResult", "chunk_stem", "load_batch", "run_batch"]
+__all__ = [
+    "BatchError",
+    "BatchInterrupted",
+    "BatchResult",
+    "chunk_stem",
+    "load_batch",
+    "plan_chunks",
+    "run_batch",
+]
 
 DEFAULT_CHUNK = 10_000
 OUTCOMES_FILE, SUMMARY_FILE, SERIES_FILE = "outcomes.parquet", "summary.csv", "series.parquet"
@@ -122,21 +132,6 @@ class BatchResult:
     @property
     def banner(self) -> str:
         return str(self.manifest["banner"])
-
-
-def plan_chunks(runs: int, chunk: int, segments: Sequence[int] = ()) -> list[tuple[int, int]]:
-    """(first, count) of each chunk: replicates first..first+count-1.
-
-    ``segments``: the sizes the batch had before each extension; each segment
-    is chunked on its own, so the plan of a smaller batch is a prefix of its
-    extension's.
-    """
-    plan: list[tuple[int, int]] = []
-    start = 0
-    for end in [*(s for s in segments if s < runs), runs]:
-        plan.extend((first, min(chunk, end - first)) for first in range(start, end, chunk))
-        start = end
-    return plan
 
 
 def run_chunk(spec: Scenario, seed: int, first: int, count: int) -> tuple[pd.DataFrame, np.ndarray, str]:
@@ -258,7 +253,9 @@ def _previous(out: Path, manifest: dict[str, Any], force: bool) -> dict[str, Any
                 elif old.get("engine") != manifest["engine"]:
                     hint = "; made by another version of the engine, its chunks cannot be mixed with new ones"
                 reason = "another batch (" + "; ".join(diff) + ")" + hint
-            elif not isinstance(old.get("runs"), int) or old["runs"] > manifest["runs"]:
+            elif not segments_ok(old):
+                reason = f"a {MANIFEST} whose runs and segments are damaged"
+            elif old["runs"] > manifest["runs"]:
                 reason = (
                     f"a batch of {old.get('runs')!r} replicates, more than --runs {manifest['runs']} "
                     "(a batch can be extended, not shrunk)"
@@ -351,7 +348,7 @@ def run_batch(
             manifest["started"] = old.get("started", manifest["started"])
             for key in ("resumed", "recomputed"):
                 manifest[key] = list(old.get(key) or [])
-            segments = [int(s) for s in old.get("segments") or [old["runs"]] if int(s) < runs]
+            segments = [s for s in old.get("segments", [old["runs"]]) if s < runs]
             manifest["segments"] = [*segments, runs]
         plan = plan_chunks(runs, chunk, manifest["segments"][:-1])
         manifest["chunks"] = len(plan)

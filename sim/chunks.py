@@ -19,6 +19,7 @@ never raised: the batch computes that chunk again.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,31 @@ import pyarrow.parquet as pq
 from . import resultdir as rd
 
 PREFIX = "chunk-"
+
+
+def plan_chunks(runs: int, chunk: int, segments: Sequence[int] = ()) -> list[tuple[int, int]]:
+    """(first, count) of each chunk: replicates first..first+count-1.
+
+    ``segments``: the sizes the batch had before each extension; each segment
+    is chunked on its own, so the plan of a smaller batch is a prefix of its
+    extension's.
+    """
+    plan: list[tuple[int, int]] = []
+    start = 0
+    for end in [*(s for s in segments if s < runs), runs]:
+        plan.extend((first, min(chunk, end - first)) for first in range(start, end, chunk))
+        start = end
+    return plan
+
+
+def segments_ok(old: dict[str, Any]) -> bool:
+    """Whether a manifest's ``runs`` and ``segments`` (sizes before each extension) make a plan."""
+    runs, segments = old.get("runs"), old.get("segments", [old.get("runs")])
+    if not isinstance(runs, int) or isinstance(runs, bool) or runs < 1 or not isinstance(segments, list):
+        return False
+    if not all(isinstance(x, int) and not isinstance(x, bool) for x in segments):
+        return False
+    return bool(segments) and segments[-1] == runs and all(a < b for a, b in pairwise([0, *segments]))
 
 
 def chunk_stem(first: int, count: int) -> str:

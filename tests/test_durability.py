@@ -307,6 +307,8 @@ def test_extending_with_another_seed_or_shrinking_is_one_line(
         ("[1, 2, 3]", "an unreadable manifest.json (not a JSON object)"),
         ('{"kind": "compare"}', "a manifest.json that is not a batch's (kind 'compare')"),
         (None, "another batch (engine '0123456789abcdef', not"),
+        ('{"kind": "batch"}', "another batch ("),
+        ("segments", "a manifest.json whose runs and segments are damaged"),
     ],
 )
 def test_bad_manifests_are_one_line_and_lose_nothing(
@@ -317,6 +319,10 @@ def test_bad_manifests_are_one_line_and_lose_nothing(
     if content is None:  # a batch from another engine version
         m = json.loads(mpath.read_text())
         m["engine"] = "0123456789abcdef"
+        content = json.dumps(m)
+    elif content == "segments":  # the right batch, its extension history mangled
+        m = json.loads(mpath.read_text())
+        m["segments"] = ["60", 10]
         content = json.dumps(m)
     mpath.write_text(content)
     before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
