@@ -28,7 +28,7 @@ from __future__ import annotations
 import concurrent.futures.process
 import contextlib
 import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -43,29 +43,47 @@ from . import bounds
 from . import series as ser
 from .analysis.uncertainty import spread_from_counts
 from .banner import BANNER
-from .chunks import PREFIX, chunk_stem, is_complete, remove_chunk, replicates_ok, verify_chunk, write_chunk
+from .chunks import (
+    PREFIX,
+    ChunkUnreadable,
+    chunk_stem,
+    concat_chunks,
+    is_complete,
+    plan_chunks,
+    remove_chunk,
+    replicates_ok,
+    segments_ok,
+    verify_chunk,
+    write_chunk,
+)
 from .clock import Clock
 from .errors import UsageError
 from .executors import check_executor, default_workers, engine_fingerprint, open_pool, run_tasks
 from .hypotheses import REGISTRY
 from .model import StormModel
 from .outputs import OUTCOMES, SERIES
-from .resultdir import MANIFEST, TMP_PREFIX, OutputError, atomic, label_frame, provenance, read_json
+from .resultdir import MANIFEST, TMP_PREFIX, OutputError, atomic, label_frame, lock_dir, provenance, read_json
 from .resultdir import arrow_table as _arrow_table
 from .resultdir import read_csv as _read_csv
 from .resultdir import sha256_file as _sha256
-from .resultdir import with_metadata as _with_metadata
 from .resultdir import write_csv as _write_csv
 from .resultdir import write_json as write_json
 from .scenario import Scenario, load_scenario
 from .stats import wilson
 
-__all__ = ["BatchError", "BatchInterrupted", "BatchResult", "chunk_stem", "load_batch", "run_batch"]
+__all__ = [
+    "BatchError",
+    "BatchInterrupted",
+    "BatchResult",
+    "chunk_stem",
+    "load_batch",
+    "plan_chunks",
+    "run_batch",
+]
 
 DEFAULT_CHUNK = 10_000
 OUTCOMES_FILE, SUMMARY_FILE, SERIES_FILE = "outcomes.parquet", "summary.csv", "series.parquet"
 CHUNKS = "chunks"
-_LOCK = ".lock"
 #: Rows per row group of outcomes.parquet, whatever the chunking (so its bytes do not depend on it).
 ROW_GROUP = 65_536
 #: Manifest keys that must match for a DIR to be resumed or extended (runs may grow: an extension).
@@ -115,21 +133,6 @@ class BatchResult:
     @property
     def banner(self) -> str:
         return str(self.manifest["banner"])
-
-
-def plan_chunks(runs: int, chunk: int, segments: Sequence[int] = ()) -> list[tuple[int, int]]:
-    """(first, count) of each chunk: replicates first..first+count-1.
-
-    ``segments``: the sizes the batch had before each extension; each segment
-    is chunked on its own, so the plan of a smaller batch is a prefix of its
-    extension's.
-    """
-    plan: list[tuple[int, int]] = []
-    start = 0
-    for end in [*(s for s in segments if s < runs), runs]:
-        plan.extend((first, min(chunk, end - first)) for first in range(start, end, chunk))
-        start = end
-    return plan
 
 
 def run_chunk(spec: Scenario, seed: int, first: int, count: int) -> tuple[pd.DataFrame, np.ndarray, str]:
@@ -251,7 +254,9 @@ def _previous(out: Path, manifest: dict[str, Any], force: bool) -> dict[str, Any
                 elif old.get("engine") != manifest["engine"]:
                     hint = "; made by another version of the engine, its chunks cannot be mixed with new ones"
                 reason = "another batch (" + "; ".join(diff) + ")" + hint
-            elif not isinstance(old.get("runs"), int) or old["runs"] > manifest["runs"]:
+            elif not segments_ok(old):
+                reason = f"a {MANIFEST} whose runs and segments are damaged"
+            elif old["runs"] > manifest["runs"]:
                 reason = (
                     f"a batch of {old.get('runs')!r} replicates, more than --runs {manifest['runs']} "
                     "(a batch can be extended, not shrunk)"
@@ -271,26 +276,6 @@ def _previous(out: Path, manifest: dict[str, Any], force: bool) -> dict[str, Any
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
     return old
-
-
-@contextlib.contextmanager
-def _lock(out: Path) -> Iterator[None]:
-    """One batch at a time per DIR (temporary files of a live run must not be swept)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not on POSIX
-        yield
-        return
-    try:
-        fh = open(out / _LOCK, "a+")  # noqa: SIM115 - held for the whole run
-    except OSError as err:
-        raise BatchError(f"--out {out}: cannot write: {err.strerror or err}") from None
-    with fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise BatchError(f"--out {out}: another batch is writing to this directory") from None
-        yield
 
 
 def _os_error(out: Path, err: OSError, saved: int, total: int) -> BatchError:
@@ -346,13 +331,16 @@ def run_batch(
     requested = 1 if executor == "inline" else (workers or default_workers())
     n_steps = Clock(spec).n_steps
     local = executor == "processes" or (executor == "dask" and scheduler is None)
+    if limits is None and scheduler is not None:
+        # An external cluster's size is unknown here: no time limit, memory and disk still checked.
+        limits = bounds.Limits(seconds=float("inf"))
     bounds.check_request(
         n_steps, runs, chunk=chunk, workers=requested, out=out, what=f"--runs {runs:,}", limits=limits
     )
     manifest = _manifest(spec, int(seed), int(runs), chunk, executor, requested, scheduler, command)
     _make_dir(out)
     chunks = out / CHUNKS
-    with _lock(out):
+    with lock_dir(out, BatchError, "another batch is writing to this directory"):
         try:
             old = _previous(out, manifest, force)
         except OSError as err:
@@ -361,7 +349,7 @@ def run_batch(
             manifest["started"] = old.get("started", manifest["started"])
             for key in ("resumed", "recomputed"):
                 manifest[key] = list(old.get(key) or [])
-            segments = [int(s) for s in old.get("segments") or [old["runs"]] if int(s) < runs]
+            segments = [s for s in old.get("segments", [old["runs"]]) if s < runs]
             manifest["segments"] = [*segments, runs]
         plan = plan_chunks(runs, chunk, manifest["segments"][:-1])
         manifest["chunks"] = len(plan)
@@ -465,47 +453,14 @@ def _assemble(
     out: Path, spec: Scenario, manifest: dict[str, Any], plan: list[tuple[int, int]], hist: np.ndarray
 ) -> BatchResult:
     """Write the final files from the chunk files (each via a temporary name)."""
-    chunks = out / CHUNKS
-    counts = np.zeros(len(OUTCOMES), dtype=np.int64)
-    # Per parameter draw (uncertain worlds): the spread of P(outcome | draw) for the summary.
-    per_draw = spec.replicates_per_draw if spec.uncertain else 0
-    by_draw = np.zeros((-(-int(manifest["runs"]) // per_draw) if per_draw else 0, len(OUTCOMES)), np.int64)
-    writer: pq.ParquetWriter | None = None
-    meta: dict[bytes, bytes] | None = None
-    buffered: list[pa.Table] = []
-    rows = 0
-    with atomic(out / OUTCOMES_FILE) as tmp:
-        try:
-            for first, count in plan:  # replicate order; at most a row group and a chunk in memory
-                path = chunks / f"{chunk_stem(first, count)}.parquet"
-                try:
-                    table = pq.read_table(path)
-                except (OSError, pa.ArrowException) as err:
-                    raise BatchError(
-                        f"{path}: cannot read ({err}); run the same command again to compute it again"
-                    ) from None
-                if meta is None:
-                    meta = dict(_with_metadata(table, manifest).schema.metadata or {})
-                    writer = pq.ParquetWriter(tmp, table.schema.with_metadata(meta))
-                codes = pd.Categorical(table.column("outcome").to_pandas(), categories=OUTCOMES).codes
-                counts += np.bincount(codes[codes >= 0], minlength=len(OUTCOMES))
-                if per_draw:
-                    draws = table.column("draw").to_numpy()
-                    np.add.at(by_draw, (draws[codes >= 0], codes[codes >= 0]), 1)
-                buffered.append(table.replace_schema_metadata(meta))
-                rows += table.num_rows
-                while rows >= ROW_GROUP and writer is not None:
-                    merged = pa.concat_tables(buffered)
-                    writer.write_table(merged.slice(0, ROW_GROUP), row_group_size=ROW_GROUP)
-                    buffered, rows = [merged.slice(ROW_GROUP)], rows - ROW_GROUP
-            if rows and writer is not None:
-                writer.write_table(pa.concat_tables(buffered), row_group_size=ROW_GROUP)
-        finally:
-            if writer is not None:
-                writer.close()
+    try:
+        counts = concat_chunks(out / CHUNKS, plan, out / OUTCOMES_FILE, manifest, OUTCOMES, ROW_GROUP)
+    except ChunkUnreadable as err:
+        raise BatchError(f"{err}; run the same command again to compute it again") from None
     summary = summary_table(counts)
     note = ["95 % Wilson intervals"]
-    if per_draw and len(by_draw) > 1:
+    by_draw = draw_counts(out / OUTCOMES_FILE) if spec.uncertain else np.zeros((0, len(OUTCOMES)))
+    if len(by_draw) > 1:
         summary = summary.merge(spread_from_counts(by_draw, OUTCOMES), on="outcome")
         note.append(
             "param_q05-param_q95: 5-95 % spread of P(outcome | parameters) across draws, noise removed"
@@ -519,6 +474,18 @@ def _assemble(
     manifest["finished"] = _now()
     write_json(out / MANIFEST, manifest)
     return BatchResult(out, manifest, label_frame(summary, manifest), label_frame(series, manifest))
+
+
+def draw_counts(path: Path) -> np.ndarray:
+    """(draws x outcomes) counts from an outcomes file, for the spread of P(outcome | parameters)."""
+    table = pq.read_table(path, columns=["draw", "outcome"])
+    codes = pd.Categorical(table.column("outcome").to_pandas(), categories=OUTCOMES).codes
+    draws = table.column("draw").to_numpy()
+    _, inv = np.unique(draws, return_inverse=True)
+    out = np.zeros((int(inv.max()) + 1 if len(inv) else 0, len(OUTCOMES)), dtype=np.int64)
+    ok = codes >= 0
+    np.add.at(out, (inv[ok], codes[ok]), 1)
+    return out
 
 
 def summary_table(counts: np.ndarray) -> pd.DataFrame:

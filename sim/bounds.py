@@ -313,3 +313,38 @@ def plan_workers(
             f"about {fmt_bytes(per_worker_bytes)} per worker, {fmt_bytes(available)} of memory free for them"
         )
     return n, f"note: {name} {requested:,} lowered to {n:,} ({why})"
+
+
+def steps_of(spec: object) -> int:
+    """The step count of a scenario (its clock), for the estimates."""
+    from .clock import Clock
+
+    return int(Clock(spec).n_steps)  # type: ignore[arg-type]
+
+
+def check_analysis(
+    spec: object,
+    runs: int,
+    variants: int,
+    what: str,
+    workers: int = 1,
+    limits: Limits | None = None,
+) -> Estimate:
+    """Check an in-memory analysis of ``variants`` x ``runs`` replicates before it starts.
+
+    For ``compare`` (variants 2), ``sweep`` (the design's points, points^k for
+    a grid) and ``attribute`` (2^k): every outcome row is kept in memory, no
+    series histograms, nothing streamed to disk. ``what`` names the request in
+    the message, e.g. ``"runs 100,000,000 x 2^7 variants"``.
+    """
+    return check_request(
+        steps_of(spec),
+        runs,
+        variants=variants,
+        workers=workers,
+        series=False,
+        rows_in_memory=True,
+        write_rows=False,
+        what=what,
+        limits=limits,
+    )

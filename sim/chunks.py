@@ -18,16 +18,44 @@ never raised: the batch computes that chunk again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import resultdir as rd
 
 PREFIX = "chunk-"
+
+
+def plan_chunks(runs: int, chunk: int, segments: Sequence[int] = ()) -> list[tuple[int, int]]:
+    """(first, count) of each chunk: replicates first..first+count-1.
+
+    ``segments``: the sizes the batch had before each extension; each segment
+    is chunked on its own, so the plan of a smaller batch is a prefix of its
+    extension's.
+    """
+    plan: list[tuple[int, int]] = []
+    start = 0
+    for end in [*(s for s in segments if s < runs), runs]:
+        plan.extend((first, min(chunk, end - first)) for first in range(start, end, chunk))
+        start = end
+    return plan
+
+
+def segments_ok(old: dict[str, Any]) -> bool:
+    """Whether a manifest's ``runs`` and ``segments`` (sizes before each extension) make a plan."""
+    runs, segments = old.get("runs"), old.get("segments", [old.get("runs")])
+    if not isinstance(runs, int) or isinstance(runs, bool) or runs < 1 or not isinstance(segments, list):
+        return False
+    if not all(isinstance(x, int) and not isinstance(x, bool) for x in segments):
+        return False
+    return bool(segments) and segments[-1] == runs and all(a < b for a, b in pairwise([0, *segments]))
 
 
 def chunk_stem(first: int, count: int) -> str:
@@ -120,3 +148,54 @@ def remove_chunk(chunks: Path, first: int, count: int) -> None:
     """Delete a chunk's files (checksums first, so a half-deleted chunk reads as unfinished)."""
     for path in reversed(chunk_paths(chunks, first, count)):
         path.unlink(missing_ok=True)
+
+
+class ChunkUnreadable(Exception):
+    """A chunk file that passed its checks cannot be read when the result is assembled."""
+
+
+def concat_chunks(
+    chunks: Path,
+    plan: Sequence[tuple[int, int]],
+    path: Path,
+    manifest: dict[str, Any],
+    outcomes: Sequence[str],
+    row_group: int,
+) -> np.ndarray:
+    """Concatenate the plan's chunk rows into one labelled Parquet file at ``path``; count the outcomes.
+
+    Rows are written in replicate order in row groups of exactly ``row_group``
+    rows (the last one shorter), so the file's bytes do not depend on how the
+    batch was chunked, resumed or extended. At most a row group and a chunk are
+    in memory. Returns the count of each of ``outcomes``.
+    """
+    counts = np.zeros(len(outcomes), dtype=np.int64)
+    writer: pq.ParquetWriter | None = None
+    meta: dict[bytes, bytes] = {}
+    buffered: list[pa.Table] = []
+    rows = 0
+    with rd.atomic(path) as tmp:
+        try:
+            for first, count in plan:
+                src = chunk_paths(chunks, first, count)[1]
+                try:
+                    table = pq.read_table(src)
+                except (OSError, pa.ArrowException) as err:
+                    raise ChunkUnreadable(f"{src}: cannot read ({err})") from None
+                if writer is None:
+                    meta = dict(rd.with_metadata(table, manifest).schema.metadata or {})
+                    writer = pq.ParquetWriter(tmp, table.schema.with_metadata(meta))
+                codes = pd.Categorical(table.column("outcome").to_pandas(), categories=outcomes).codes
+                counts += np.bincount(codes[codes >= 0], minlength=len(outcomes))
+                buffered.append(table.replace_schema_metadata(meta))
+                rows += table.num_rows
+                while rows >= row_group:
+                    merged = pa.concat_tables(buffered)
+                    writer.write_table(merged.slice(0, row_group), row_group_size=row_group)
+                    buffered, rows = [merged.slice(row_group)], rows - row_group
+            if rows and writer is not None:
+                writer.write_table(pa.concat_tables(buffered), row_group_size=row_group)
+        finally:
+            if writer is not None:
+                writer.close()
+    return counts

@@ -270,10 +270,30 @@ def _open_dask(workers: int, scheduler: str | None) -> Pool:
 
 
 @contextlib.contextmanager
-def open_pool(executor: str, workers: int | None = None, scheduler: str | None = None) -> Iterator[Pool]:
-    """Open the named executor; close it on exit (at once if an error is escaping)."""
+def open_pool(
+    executor: str,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    tasks: int | None = None,
+    worker_bytes: int | None = None,
+    notice: Callable[[str], None] | None = None,
+) -> Iterator[Pool]:
+    """Open the named executor; close it on exit (at once if an error is escaping).
+
+    A local pool (processes, or a Dask LocalCluster) starts every worker before
+    any work: given ``tasks`` (how many will run) its size is capped at them,
+    and at the memory free for workers of ``worker_bytes`` each (default: one
+    process that has imported the engine); ``notice`` gets a one-line note
+    when a ``workers`` count given explicitly is lowered.
+    """
     check_executor(executor, workers, scheduler)
     n = workers or default_workers()
+    if tasks is not None and executor != "inline" and scheduler is None:
+        from .bounds import PROCESS_BYTES, plan_workers
+
+        n, lowered = plan_workers(n, tasks, worker_bytes or PROCESS_BYTES)
+        if lowered and workers is not None and notice is not None:
+            notice(lowered)
     if executor == "inline":
         pool = Pool(InlineExecutor(), 1, "inline (this process)", lambda abort: None)
     elif executor == "processes":

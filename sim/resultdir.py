@@ -315,6 +315,33 @@ def read_csv(path: str | Path, keep_labels: bool = False, **kwargs: Any) -> pd.D
 
 # --- manifests and folders --------------------------------------------------------------
 
+LOCK = ".lock"
+
+
+@contextlib.contextmanager
+def lock_dir(
+    out: Path, error: type[StormError] = OutputError, busy: str = "another run is writing to it"
+) -> Iterator[None]:
+    """Hold an exclusive lock on ``out`` (one writer at a time; its temporary files are its own).
+
+    Raises ``error`` with a one-line message if ``out`` cannot be written or is locked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        yield
+        return
+    try:
+        fh = open(out / LOCK, "a+")  # noqa: SIM115 - held for the whole run
+    except OSError as err:
+        raise error(f"--out {out}: cannot write: {_short(err)}") from None
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise error(f"--out {out}: {busy}") from None
+        yield
+
 
 def prepare_out(out: str | Path, overwrite: bool = False) -> Path:
     """Create ``out``; refuse (exit 2) a file, an empty name, or a directory already holding a result."""

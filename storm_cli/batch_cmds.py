@@ -107,7 +107,7 @@ def register(cli: click.Group) -> None:
         "out_dir",
         type=OutPath(path_type=Path),
         required=True,
-        help="Directory for the results; run again on it to resume.",
+        help="Directory for the results; run again on it to resume (or with a larger --runs, to extend).",
     )
     @click.option(
         "--executor",

@@ -307,6 +307,8 @@ def test_extending_with_another_seed_or_shrinking_is_one_line(
         ("[1, 2, 3]", "an unreadable manifest.json (not a JSON object)"),
         ('{"kind": "compare"}', "a manifest.json that is not a batch's (kind 'compare')"),
         (None, "another batch (engine '0123456789abcdef', not"),
+        ('{"kind": "batch"}', "another batch ("),
+        ("segments", "a manifest.json whose runs and segments are damaged"),
     ],
 )
 def test_bad_manifests_are_one_line_and_lose_nothing(
@@ -317,6 +319,10 @@ def test_bad_manifests_are_one_line_and_lose_nothing(
     if content is None:  # a batch from another engine version
         m = json.loads(mpath.read_text())
         m["engine"] = "0123456789abcdef"
+        content = json.dumps(m)
+    elif content == "segments":  # the right batch, its extension history mangled
+        m = json.loads(mpath.read_text())
+        m["segments"] = ["60", 10]
         content = json.dumps(m)
     mpath.write_text(content)
     before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -539,3 +545,34 @@ def test_per_replicate_parameter_columns_pass_through(tmp_path: Path) -> None:
     longer = run_batch(spec, 60, 2, tmp_path / "u", chunk=15)
     pd.testing.assert_frame_equal(longer.outcomes, sim.simulate(spec, runs=60, seed=2))
     assert longer.manifest["draws"] == 6
+
+
+def test_check_analysis_for_compare_sweep_attribute(spec: sim.Scenario) -> None:
+    est = bounds.check_analysis(spec, 1000, 2**3, "runs 1,000 x 2^3 variants")
+    assert est.replicates == 8000 and est.steps == bounds.steps_of(spec) == 96 and est.disk_bytes == 0
+    with pytest.raises(
+        bounds.TooLarge, match=r"^attribute runs 100,000,000 x 2\^7: needs about .* of memory"
+    ):
+        bounds.check_analysis(spec, 10**8, 2**7, "attribute runs 100,000,000 x 2^7")
+    with pytest.raises(bounds.TooLarge, match=r"^sweep grid 64\^10 points x 100 runs: .* replicate ids"):
+        bounds.check_analysis(spec, 100, 64**10, "sweep grid 64^10 points x 100 runs")
+
+
+def test_empty_out_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # were it accepted, the batch would land here, not in the repository
+    code, _, stderr = run_cli(["batch", SCENARIO, "--runs", "10", "--out", ""], capsys)
+    assert code == 2 and stderr.strip().splitlines() == [
+        "Error: Invalid value for '--out': an empty path; give a directory, e.g. results/run1"
+    ]
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(sim.UsageError, match="--out: must name a directory, got ''"):
+        run_batch(SCENARIO, 10, 0, "")
+
+
+def test_open_pool_caps_a_local_pool_at_its_tasks() -> None:
+    notes: list[str] = []
+    with executors.open_pool("processes", workers=50, tasks=1, notice=notes.append) as pool:
+        assert pool.slots == 1 and pool.executor.submit(sum, [1, 2]).result() == 3
+    assert notes == ["note: --workers 50 lowered to 1 (only 1 chunk to run)"]

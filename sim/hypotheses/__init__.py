@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Sequence
 import pkgutil
+from collections.abc import Iterator, Sequence
 
 from .base import REGISTRY, REQUIRED_METADATA, Hypothesis, get, register
 
