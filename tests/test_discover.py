@@ -1,0 +1,327 @@
+"""Scenario discovery (`discover`): PRIM recovers a known rule from a synthetic batch.
+
+The synthetic result directories have the layout of ``batch --uncertain``: an
+``outcomes.parquet`` with one row per replicate, an int64 ``draw`` column and
+one column per uncertain dotted key (float64; switches as bool), and a
+manifest whose ``"uncertain"`` maps each key to its distribution. The outcome
+is decided by a rule the test knows, with 5 % of the labels flipped at random.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import load, run_cli
+
+import sim
+from sim.analysis import discover as dv
+from sim.analysis import summary as sm
+from sim.analysis.discover_report import format_discover
+from sim.model import OUTCOMES
+from sim.plots import discover as pdv
+
+N = 4000
+UNCERTAIN = {
+    "factions.fsb.loyalty": {"dist": "uniform", "low": 0.0, "high": 1.0},
+    "wagner.speed_kmh": {"dist": "uniform", "low": 30.0, "high": 70.0},
+    "kremlin.control": {"dist": "uniform", "low": 0.0, "high": 1.0},
+    "west.us_resolve": {"dist": "uniform", "low": 0.0, "high": 1.0},
+    "hypotheses.hidden_patrons.on": {"dist": "bernoulli", "p": 0.5},
+}
+SWITCH = "hypotheses.hidden_patrons.on"
+
+
+def draws(n: int = N, seed: int = 3) -> pd.DataFrame:
+    """Per-replicate parameter values drawn from UNCERTAIN (one draw per replicate)."""
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"replicate": np.arange(n, dtype=np.int64), "draw": np.arange(n, dtype=np.int64)})
+    for key, spec in UNCERTAIN.items():
+        if spec["dist"] == "bernoulli":
+            df[key] = rng.random(n) < spec["p"]
+        else:
+            df[key] = rng.uniform(spec["low"], spec["high"], n)
+    return df
+
+
+def with_outcome(df: pd.DataFrame, hit: np.ndarray, seed: int = 4, names: tuple[str, ...] = ("palace_coup",)):
+    """``outcome``: one of ``names`` where ``hit`` (5 % of labels flipped), regime_intact elsewhere."""
+    rng = np.random.default_rng(seed)
+    hit = np.asarray(hit) ^ (rng.random(len(df)) < 0.05)
+    chosen = np.asarray(names, dtype=object)[rng.integers(0, len(names), len(df))]
+    df = df.copy()
+    df["outcome"] = pd.Categorical(np.where(hit, chosen, "regime_intact"), categories=OUTCOMES)
+    return df
+
+
+def write_batch(
+    out: Path, df: pd.DataFrame, uncertain: dict | None = UNCERTAIN, complete: bool = True
+) -> Path:
+    """A result directory as ``batch`` writes it (labelled Parquet, manifest last)."""
+    out.mkdir(parents=True, exist_ok=True)
+    spec = load("mutiny_2023")
+    manifest = sm.manifest_base("batch", spec, 3, len(df))
+    manifest["complete"] = complete
+    if uncertain is not None:
+        manifest["uncertain"] = uncertain
+        manifest["draws"] = len(df)
+    sm.write_parquet(out / "outcomes.parquet", df, manifest)
+    sm.write_manifest(out, manifest)
+    return out
+
+
+@pytest.fixture(scope="module")
+def threshold_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """palace_coup iff factions.fsb.loyalty > 0.7; every other column is noise."""
+    df = draws()
+    return write_batch(
+        tmp_path_factory.mktemp("threshold"), with_outcome(df, df["factions.fsb.loyalty"] > 0.7)
+    )
+
+
+@pytest.fixture(scope="module")
+def conjunction_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """palace_coup or martial_law iff hidden_patrons is on AND wagner.speed_kmh > 50."""
+    df = draws(seed=5)
+    hit = df[SWITCH].to_numpy() & (df["wagner.speed_kmh"].to_numpy() > 50)
+    return write_batch(
+        tmp_path_factory.mktemp("conjunction"), with_outcome(df, hit, names=("palace_coup", "martial_law"))
+    )
+
+
+@pytest.fixture(scope="module")
+def threshold(threshold_dir: Path) -> dv.DiscoverResult:
+    return dv.discover(threshold_dir, "palace_coup")
+
+
+def restricted(r: dv.DiscoverResult) -> pd.DataFrame:
+    b = r.box()
+    return b[b["restricted"]].set_index("parameter")
+
+
+# --- PRIM recovers the rule ---------------------------------------------------------------
+
+
+def test_threshold_recovered(threshold: dv.DiscoverResult) -> None:
+    box = threshold.box().set_index("parameter")
+    x = box.loc["factions.fsb.loyalty"]
+    assert x["restricted"]
+    assert x["low"] == pytest.approx(0.7, abs=0.03)
+    assert x["norm_high"] > 0.99  # no upper limit: the rule is one-sided
+    for key in ("wagner.speed_kmh", "kremlin.control", "west.us_resolve"):
+        assert box.loc[key, "norm_high"] - box.loc[key, "norm_low"] > 0.9, key  # unrestricted or nearly
+    assert box.loc[SWITCH, "values"] == "off|on"  # the switch plays no part
+    s = threshold.stats
+    assert s["coverage"] >= 0.5
+    assert s["density"] > 0.9
+    assert 0.2 < s["mass"] < 0.4  # about 30 % of the replicates have loyalty above 0.7
+    assert threshold.interest == int(
+        (pd.read_parquet(threshold.directory + "/outcomes.parquet")["outcome"] == "palace_coup").sum()
+    )
+
+
+def test_switch_and_threshold_recovered_for_an_outcome_set(conjunction_dir: Path) -> None:
+    r = dv.discover(conjunction_dir, "palace_coup,martial_law")
+    box = r.box().set_index("parameter")
+    assert box.loc[SWITCH, "values"] == "on"
+    assert box.loc[SWITCH, "restricted"]
+    assert box.loc["wagner.speed_kmh", "low"] == pytest.approx(50, abs=1.2)  # 3 % of the 30-70 range
+    for key in ("factions.fsb.loyalty", "kremlin.control", "west.us_resolve"):
+        assert box.loc[key, "norm_high"] - box.loc[key, "norm_low"] > 0.9, key
+    assert r.stats["density"] > 0.9
+    # Half the hits are martial_law: asking for palace_coup alone halves the density of the same region.
+    alone = dv.discover(conjunction_dir, "palace_coup")
+    assert alone.interest < 0.6 * r.interest
+
+
+def test_leader_removed_is_every_outcome_out_of_power(conjunction_dir: Path) -> None:
+    assert dv.parse_outcomes("leader_removed") == (
+        "martial_law",
+        "palace_coup",
+        "rebel_capture",
+        "regime_collapse",
+    )
+    assert dv.parse_outcomes(" palace_coup , martial_law,palace_coup") == ("martial_law", "palace_coup")
+    a = dv.discover(conjunction_dir, "leader_removed")
+    b = dv.discover(conjunction_dir, ["martial_law", "palace_coup"])
+    assert a.interest == b.interest  # only these two occur in this batch
+    pd.testing.assert_frame_equal(a.trajectory, b.trajectory)
+
+
+def test_rules_choose_as_documented(threshold_dir: Path, threshold: dv.DiscoverResult) -> None:
+    t = threshold.trajectory
+    ok = t[t["significant"]]
+    # default: the densest significant box with coverage >= 0.5
+    assert threshold.chosen == int(ok[ok["coverage"] >= 0.5].sort_values("density").iloc[-1]["box"])
+    assert t["chosen"].sum() == 1 and bool(t.loc[threshold.chosen, "chosen"])
+    # the last box on the trajectory over-fits noise: its extra limits are not significant
+    assert not t["significant"].iloc[-1]
+    wide = dv.discover(threshold_dir, "palace_coup", coverage=0.9)
+    assert wide.stats["coverage"] >= 0.9 and wide.stats["density"] < threshold.stats["density"]
+    dense = dv.discover(threshold_dir, "palace_coup", density=0.8)
+    ok80 = ok[ok["density"] >= 0.8]
+    assert dense.stats["coverage"] == pytest.approx(ok80["coverage"].max())
+    asked = dv.discover(threshold_dir, "palace_coup", box=3)
+    assert asked.chosen == 3 and asked.rule == "box 3 as asked"
+    assert asked.stats["coverage"] == pytest.approx(t.loc[3, "coverage"])
+
+
+def test_library_errors_name_keys(threshold_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(sim.UsageError, match=r"^outcome: unknown outcome 'coup'.*valid: regime_intact"):
+        dv.discover(threshold_dir, "coup")
+    with pytest.raises(sim.UsageError, match=r"^box: 999 is not on the trajectory \(boxes 0 to \d+\)"):
+        dv.discover(threshold_dir, "palace_coup", box=999)
+    with pytest.raises(sim.UsageError, match="at most one"):
+        dv.discover(threshold_dir, "palace_coup", coverage=0.5, box=1)
+    with pytest.raises(dv.NoUncertainError):
+        dv.discover(write_batch(tmp_path / "fixed", draws(50), uncertain=None), "palace_coup")
+    with pytest.raises(dv.DiscoverError, match="no replicate ended in rebel_capture"):
+        dv.discover(threshold_dir, "rebel_capture")
+
+
+def test_discover_frame_takes_a_simulate_frame() -> None:
+    df = draws(1500, seed=8)
+    df = with_outcome(df, df["kremlin.control"] < 0.4, names=("martial_law",))
+    r = dv.discover_frame(df, UNCERTAIN, "martial_law")
+    x = r.box().set_index("parameter").loc["kremlin.control"]
+    assert x["high"] == pytest.approx(0.4, abs=0.04) and x["norm_low"] < 0.01
+    assert r.directory == "" and "a frame" in format_discover(r)
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def test_cli_prints_and_writes_labelled_artefacts(
+    threshold_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "disc"
+    code, stdout, err = run_cli(
+        ["discover", str(threshold_dir), "--outcome", "palace_coup", "--out", str(out)], capsys
+    )
+    assert code == 0, err
+    lines = stdout.splitlines()
+    assert lines[0] == sim.BANNER
+    assert lines[1].startswith("Hypotheses on:")
+    assert "Uncertain switches (on in some replicates): hidden_patrons" in stdout
+    assert "Chosen box: #" in stdout and "coverage >= 0.5" in stdout
+    row = next(line for line in lines if line.strip().startswith("factions.fsb.loyalty"))
+    assert ">= 0.7" in row or ">= 0.69" in row or ">= 0.71" in row
+    for word in ("coverage", "density", "mass", "restricted parameters: 1 of 5"):
+        assert word in stdout
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert manifest["banner"] == sim.BANNER and manifest["kind"] == "discover"
+    assert manifest["hypotheses_uncertain"] == ["hidden_patrons"]
+    assert manifest["outcomes"] == ["palace_coup"] and manifest["chosen_box"] >= 1
+    assert manifest["settings"]["ema_workbench"].startswith("3.")
+    for name in dv.FILES:
+        head = (out / name).read_text("utf-8").splitlines()
+        assert head[0] == f"# {sim.BANNER}" and head[1].startswith("# Hypotheses on:"), name
+    box = sm.read_csv(out / "box.csv", keep_default_na=False, na_values=[""])
+    assert set(box["parameter"]) == set(UNCERTAIN)
+    trajectory = sm.read_csv(out / "trajectory.csv")
+    assert int(trajectory.loc[trajectory["chosen"], "box"].iloc[0]) == manifest["chosen_box"]
+
+
+def one_line_error(code: int, err: str, expected_code: int) -> str:
+    assert code == expected_code, err
+    assert "Traceback" not in err
+    assert err.count("\n") == 1 and err.startswith("Error: "), err
+    return err
+
+
+def test_cli_no_uncertain_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    d = write_batch(tmp_path / "fixed", draws(60), uncertain=None)
+    err = one_line_error(*run_cli(["discover", str(d), "--outcome", "palace_coup"], capsys)[::2], 1)
+    assert str(d) in err and "--uncertain guesses" in err and "perfect-storm batch" in err
+
+
+def test_cli_unknown_outcome_lists_valid(threshold_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    err = one_line_error(
+        *run_cli(["discover", str(threshold_dir), "--outcome", "palace_cop"], capsys)[::2], 2
+    )
+    assert "--outcome: unknown outcome 'palace_cop'" in err and "did you mean 'palace_coup'" in err
+    assert all(name in err for name in (*OUTCOMES, "leader_removed"))
+
+
+def test_cli_refuses_absurd_sizes(
+    threshold_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(dv, "MAX_VALUES", 5000)  # 4,000 replicates x 5 parameters = 20,000 values
+    err = one_line_error(
+        *run_cli(["discover", str(threshold_dir), "--outcome", "palace_coup"], capsys)[::2], 2
+    )
+    assert "4,000 replicates x 5 parameters" in err and "--sample 1000" in err
+    code, stdout, err = run_cli(
+        ["discover", str(threshold_dir), "--outcome", "palace_coup", "--sample", "1000"], capsys
+    )
+    assert code == 0, err
+    assert "1,000 replicates" in stdout and "random subset of 1,000 replicates" in stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "text"),
+    [
+        (["--coverage", "0.6", "--box", "2"], 2, "--coverage and --box: give at most one"),
+        (["--box", "9999"], 2, "--box: 9999 is not on the trajectory"),
+        (["--coverage", "1.5"], 2, "--coverage"),
+        (["--peel-alpha", "0.9"], 2, "--peel-alpha"),
+        (["--outcome", ","], 2, "--outcome: no outcome given"),
+    ],
+)
+def test_cli_bad_options(
+    threshold_dir: Path, args: list[str], code: int, text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["discover", str(threshold_dir)] + ([] if "--outcome" in args else ["--outcome", "palace_coup"])
+    err = one_line_error(*run_cli([*base, *args], capsys)[::2], code)
+    assert text in err
+
+
+def test_cli_bad_directories(tmp_path: Path, threshold_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    err = one_line_error(
+        *run_cli(["discover", str(tmp_path / "nope"), "--outcome", "palace_coup"], capsys)[::2], 2
+    )
+    assert "no such directory" in err
+    df = draws(60)
+    unfinished = write_batch(
+        tmp_path / "unfinished", with_outcome(df, df["kremlin.control"] > 0.5), complete=False
+    )
+    err = one_line_error(*run_cli(["discover", str(unfinished), "--outcome", "palace_coup"], capsys)[::2], 1)
+    assert "not finished" in err
+    held = tmp_path / "held"
+    write_batch(held, draws(10), uncertain=None)
+    err = one_line_error(
+        *run_cli(["discover", str(threshold_dir), "--outcome", "palace_coup", "--out", str(held)], capsys)[
+            ::2
+        ],
+        2,
+    )
+    assert "already holds a result" in err
+
+
+# --- the figures --------------------------------------------------------------------------------
+
+
+def test_plot_draws_tradeoff_and_box(
+    threshold_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, figs = tmp_path / "disc", tmp_path / "figs"
+    assert (
+        run_cli(["discover", str(threshold_dir), "--outcome", "palace_coup", "--out", str(out)], capsys)[0]
+        == 0
+    )
+    code, stdout, err = run_cli(["plot", str(out), "--out", str(figs)], capsys)
+    assert code == 0, err
+    for name in ("tradeoff", "box"):
+        for fmt in ("png", "svg"):
+            assert (figs / f"{name}.{fmt}").stat().st_size > 1000
+        svg = (figs / f"{name}.svg").read_text("utf-8")
+        assert sim.BANNER in svg and "Hypotheses on:" in svg and "hidden_patrons" in svg
+    t = pdv.tradeoff_data(out)
+    assert list(t["box"]) == list(range(len(t))) and t["chosen"].sum() == 1
+    assert t["coverage"].iloc[0] == 1.0 and t["res_dim"].iloc[0] == 0
+    b = pdv.box_data(out)
+    assert list(b["parameter"]) == ["factions.fsb.loyalty"]
+    assert b["norm_low"].iloc[0] == pytest.approx(0.7, abs=0.03)  # range 0-1: the limit itself
