@@ -24,6 +24,7 @@ _FLAGS = {
     "density": "--density",
     "sample": "--sample",
     "significance": "--significance",
+    "resample": "--resample",
 }
 _ALIAS_HELP = "; ".join(f"{a} = {' or '.join(v)}" for a, v in dv.ALIASES.items())
 
@@ -85,11 +86,20 @@ def register(cli: click.Group) -> None:
         help="Analyse at most N replicates (a random subset drawn with --seed).",
     )
     @click.option(
+        "--resample",
+        type=click.IntRange(min=0, max=dv.MAX_RESAMPLE),
+        default=0,
+        show_default=True,
+        metavar="N",
+        help="Rerun PRIM on N random halves and say how often each limit is found again "
+        "(takes about N/2 times as long).",
+    )
+    @click.option(
         "--seed",
         type=click.IntRange(min=0, max=2**32 - 1),
         default=0,
         show_default=True,
-        help="Seed of --sample.",
+        help="Seed of --sample and --resample.",
     )
     @click.option(
         "--out",
@@ -110,6 +120,7 @@ def register(cli: click.Group) -> None:
         paste_alpha: float,
         mass_min: float,
         sample: int | None,
+        resample: int,
         seed: int,
         out: str | None,
         overwrite: bool,
@@ -147,6 +158,7 @@ def register(cli: click.Group) -> None:
                 paste_alpha=paste_alpha,
                 mass_min=mass_min,
                 sample=sample,
+                resample=resample,
                 seed=seed,
             )
             click.echo(format_discover(result))

@@ -182,13 +182,21 @@ def test_library_errors_name_keys(threshold_dir: Path, tmp_path: Path) -> None:
         dv.discover(threshold_dir, "rebel_capture")
 
 
-def test_discover_frame_takes_a_simulate_frame() -> None:
+def test_discover_frame_reads_simulate_attrs_and_resamples() -> None:
     df = draws(1500, seed=8)
     df = with_outcome(df, df["kremlin.control"] < 0.4, names=("martial_law",))
-    r = dv.discover_frame(df, UNCERTAIN, "martial_law")
-    x = r.box().set_index("parameter").loc["kremlin.control"]
+    df.attrs["uncertain"] = UNCERTAIN  # as sim.simulate(..., uncertain=...) labels its frame
+    r = dv.discover_frame(df, "martial_law", resample=4, seed=2)
+    box = r.box().set_index("parameter")
+    x = box.loc["kremlin.control"]
     assert x["high"] == pytest.approx(0.4, abs=0.04) and x["norm_low"] < 0.01
-    assert r.directory == "" and "a frame" in format_discover(r)
+    assert x["reproduce_coverage"] >= 75  # found again in (nearly) every half
+    noise = box.drop(index="kremlin.control")["reproduce_coverage"]
+    assert len(noise) == 4 and (noise <= 50).all()
+    text = format_discover(r)
+    assert "a frame" in text and "reproduced" in text
+    with pytest.raises(dv.NoUncertainError):
+        dv.discover_frame(df, "martial_law", uncertain={})
 
 
 # --- the command ------------------------------------------------------------------------------

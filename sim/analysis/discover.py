@@ -50,6 +50,7 @@ DEFAULT_SIGNIFICANCE = 0.05
 #: PRIM's peeling copies its input and sorts every column at each step).
 MAX_VALUES = 20_000_000
 FILES = ("trajectory.csv", "box.csv", "limits.csv")
+MAX_RESAMPLE = 100
 _NOT_PARAMETERS = ("draw", "replicate")
 
 
@@ -63,9 +64,8 @@ class NoUncertainError(DiscoverError):
     def __init__(self, directory: str) -> None:
         self.directory = directory
         super().__init__(
-            f"{directory}: no uncertain parameters (the manifest's 'uncertain' is empty and "
-            "outcomes.parquet has no parameter columns); scenario discovery needs a batch "
-            "whose replicates draw their parameters"
+            f"{directory}: no uncertain parameters (nothing listed under 'uncertain'); scenario "
+            "discovery needs a batch whose replicates draw their parameters"
         )
 
 
@@ -169,6 +169,7 @@ class DiscoverResult:
     source: dict[str, Any] = field(default_factory=dict)  # the batch's manifest (keys used for labels)
     directory: str = ""
     notes: list[str] = field(default_factory=list)
+    reproduce: pd.DataFrame | None = None  # by parameter: reproduce_coverage, reproduce_density (percent)
 
     @property
     def stats(self) -> dict[str, float]:
@@ -181,7 +182,8 @@ class DiscoverResult:
 
         Columns: parameter, kind, restricted, low, high, values (a switch's
         categories in the box), range_low, range_high, norm_low, norm_high
-        (limits as shares of the range), qp_low, qp_high.
+        (limits as shares of the range), qp_low, qp_high, and with a resample
+        run on the chosen box, reproduce_coverage and reproduce_density.
         """
         i = self.chosen if i is None else i
         own = self.limits[self.limits["box"] == i].set_index("parameter")
@@ -213,6 +215,8 @@ class DiscoverResult:
                 }
             )
         out = pd.DataFrame(rows)
+        if self.reproduce is not None and i == self.chosen:
+            out = out.join(self.reproduce.astype(float), on="parameter")
         return out.sort_values(["restricted", "parameter"], ascending=[False, True], ignore_index=True)
 
     def manifest(self) -> dict[str, Any]:
@@ -291,9 +295,9 @@ def _check_unit(name: str, value: float | None) -> None:
 
 def discover_frame(
     df: pd.DataFrame,
-    uncertain: Mapping[str, Mapping[str, Any]],
     outcomes: str | Sequence[str],
     *,
+    uncertain: Mapping[str, Mapping[str, Any]] | None = None,
     coverage: float | None = None,
     density: float | None = None,
     box: int | None = None,
@@ -302,16 +306,22 @@ def discover_frame(
     paste_alpha: float = 0.05,
     mass_min: float = 0.05,
     sample: int | None = None,
+    resample: int = 0,
     seed: int = 0,
     where: str = "outcomes",
 ) -> DiscoverResult:
     """PRIM on a frame of replicates (``outcome`` plus one column per key of ``uncertain``).
 
+    ``uncertain`` maps each parameter key to its distribution; by default it is
+    ``df.attrs["uncertain"]``, as ``sim.simulate(..., uncertain=...)`` sets it.
     ``coverage``, ``density`` and ``box`` choose the box (at most one; the
     default is ``coverage=0.5``); ``significance`` is the largest quasi-p a
     limit of an eligible box may have. ``sample`` analyses at most that many
-    replicates, a random subset drawn with ``seed``.
+    replicates, a random subset drawn with ``seed``. ``resample`` > 0 reruns
+    PRIM on that many random halves (EMA's ``PrimBox.resample``) and reports
+    how often each parameter is restricted again.
     """
+    uncertain = df.attrs.get("uncertain") or {} if uncertain is None else uncertain
     if sum(v is not None for v in (coverage, density, box)) > 1:
         raise UsageError("coverage, density, box: give at most one way to choose the box")
     for name, value in (("coverage", coverage), ("density", density), ("significance", significance)):
@@ -329,6 +339,8 @@ def discover_frame(
     notes: list[str] = []
     if sample is not None and sample < 1:
         raise UsageError(f"sample: {sample} is not a positive number of replicates")
+    if not 0 <= resample <= MAX_RESAMPLE:
+        raise UsageError(f"resample: {resample} is outside 0 to {MAX_RESAMPLE}")
     if sample is not None and sample < len(df):
         pick = np.sort(np.random.default_rng(seed).choice(len(df), size=sample, replace=False))
         df = df.iloc[pick]
@@ -357,6 +369,12 @@ def discover_frame(
     trajectory, limits = boxes.tables(found, alg.box_init, parameters, significance)
     chosen, rule = boxes.choose(trajectory, coverage, density, box, significance, notes)
     trajectory["chosen"] = trajectory["box"] == chosen
+    reproduce = None
+    if resample:
+        with _quiet():
+            scores = found.resample(chosen, iterations=resample, p=0.5, rng=seed)
+        # percent of the reruns whose box nearest in coverage (density) restricts the parameter
+        reproduce = scores.set_axis(["reproduce_coverage", "reproduce_density"], axis=1)
     by_coverage = density is None and box is None
     settings = {
         "peel_alpha": peel_alpha,
@@ -368,6 +386,8 @@ def discover_frame(
         "box": box,
         "sample": sample,
         "sample_seed": seed if sample is not None else None,
+        "resample": resample,
+        "resample_seed": seed if resample else None,
         "ema_workbench": ema_workbench.__version__,
     }
     return DiscoverResult(
@@ -382,6 +402,7 @@ def discover_frame(
         settings,
         observed,
         notes=notes,
+        reproduce=reproduce,
     )
 
 
@@ -439,12 +460,12 @@ def discover(directory: str | Path, outcomes: str | Sequence[str], **options: An
         keys = [k for k in uncertain if k not in _NOT_PARAMETERS]
         sample = options.get("sample")
         if min(rows, sample or rows) * len(keys) > MAX_VALUES:  # refuse before reading it all
-            raise TooLargeError(str(d), rows, len(keys))
+            raise TooLargeError(str(d), min(rows, sample or rows), len(keys))
         wanted = [c for c in ["outcome", *keys] if c in names]
         df = pd.read_parquet(path, columns=wanted)
     except (OSError, ValueError) as err:
         raise DiscoverError(f"{path}: cannot read: {err}") from None
-    result = discover_frame(df, uncertain, outcomes, where=str(path), **options)
+    result = discover_frame(df, outcomes, uncertain=uncertain, where=str(path), **options)
     result.source = manifest
     result.directory = str(d)
     return result

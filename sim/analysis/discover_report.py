@@ -53,8 +53,18 @@ def format_discover(r: DiscoverResult) -> str:
             qps = [f"{q:.2g}" for q in (row.qp_low, row.qp_high) if not math.isnan(q)]
             qp = "quasi-p " + "/".join(qps)
             cond += f"   (range {_fmt(row.range_low)} to {_fmt(row.range_high)})"
-        lines.append(f"    {row.parameter:<{width}}  {cond:<42} {qp}")
+        again = f"   reproduced {row.reproduce_coverage:.0f} %" if r.reproduce is not None else ""
+        lines.append(f"    {row.parameter:<{width}}  {cond:<42} {qp}{again}")
     if not b["restricted"].any():
         lines.append("    (none: the box is the whole batch)")
+    if r.reproduce is not None:
+        n = r.settings["resample"]
+        lines.append(
+            f"  reproduced: share of {n} PRIM reruns on random halves whose box of nearest coverage "
+            "restricts the parameter too"
+        )
+        other = b[~b["restricted"] & (b["reproduce_coverage"] >= 50)]["parameter"]
+        if len(other):
+            lines.append(f"  not in this box but restricted in at least half the reruns: {', '.join(other)}")
     lines += [f"Note: {n}" for n in r.notes]
     return "\n".join(lines)
