@@ -23,6 +23,7 @@ from sim.analysis import summary as sm
 from sim.analysis.discover_report import format_discover
 from sim.model import OUTCOMES
 from sim.plots import discover as pdv
+from sim.stats import wilson
 
 N = 4000
 UNCERTAIN = {
@@ -153,20 +154,40 @@ def test_leader_removed_is_every_outcome_out_of_power(conjunction_dir: Path) -> 
 
 def test_rules_choose_as_documented(threshold_dir: Path, threshold: dv.DiscoverResult) -> None:
     t = threshold.trajectory
-    ok = t[t["significant"]]
-    # default: the densest significant box with coverage >= 0.5
-    assert threshold.chosen == int(ok[ok["coverage"] >= 0.5].sort_values("density").iloc[-1]["box"])
-    assert t["chosen"].sum() == 1 and bool(t.loc[threshold.chosen, "chosen"])
-    # the last box on the trajectory over-fits noise: its extra limits are not significant
-    assert not t["significant"].iloc[-1]
-    wide = dv.discover(threshold_dir, "palace_coup", coverage=0.9)
-    assert wide.stats["coverage"] >= 0.9 and wide.stats["density"] < threshold.stats["density"]
+    prim = t[t["origin"] == "prim"]
+    # default: the widest box with coverage >= 0.5 whose density is within the 95 % Wilson
+    # interval of the densest such box ...
+    wide = prim[prim["coverage"] >= 0.5]
+    densest = wide.loc[wide["density"].idxmax()]
+    low = float(wilson(int(densest["k"]), int(densest["n"]))[0])
+    assert threshold.candidate == int(wide[wide["density"] >= low]["coverage"].idxmax())
+    assert threshold.candidate < int(densest["box"])  # not the densest: that one over-fits
+    # ... then pruned: the chosen box is the candidate or a box pruned from it, all limits significant
+    chosen = t.loc[threshold.chosen]
+    assert bool(chosen["significant"]) and chosen["chosen"] and t["chosen"].sum() == 1
+    assert threshold.chosen == threshold.candidate or chosen["origin"] == "pruned"
+    # a box chosen on density: the widest reaching it, then pruned (never narrower)
     dense = dv.discover(threshold_dir, "palace_coup", density=0.8)
-    ok80 = ok[ok["density"] >= 0.8]
-    assert dense.stats["coverage"] == pytest.approx(ok80["coverage"].max())
-    asked = dv.discover(threshold_dir, "palace_coup", box=3)
-    assert asked.chosen == 3 and asked.rule == "box 3 as asked"
+    assert dense.candidate == int(prim[prim["density"] >= 0.8]["coverage"].idxmax())
+    assert dense.stats["coverage"] >= float(prim.loc[dense.candidate, "coverage"])
+    asked = dv.discover(threshold_dir, "palace_coup", box=3, prune=False)
+    assert asked.chosen == 3 and asked.rule == "box 3 of the trajectory" and not asked.dropped
     assert asked.stats["coverage"] == pytest.approx(t.loc[3, "coverage"])
+
+
+def test_pruning_drops_the_limits_prim_fitted_to_noise(
+    threshold_dir: Path, threshold: dv.DiscoverResult
+) -> None:
+    t = threshold.trajectory
+    last = int(t[t["origin"] == "prim"]["box"].iloc[-1])
+    assert not t.loc[last, "significant"]  # PRIM's last box restricts noise parameters too
+    over = threshold.limits[threshold.limits["box"] == last]
+    assert len(set(over["parameter"]) - {"factions.fsb.loyalty"}) >= 1
+    pruned = dv.discover(threshold_dir, "palace_coup", box=last)
+    assert pruned.candidate == last and pruned.dropped and pruned.chosen > last
+    assert set(restricted(pruned).index) == {"factions.fsb.loyalty"}
+    assert bool(pruned.trajectory.loc[pruned.chosen, "significant"])
+    assert pruned.stats["coverage"] > float(t.loc[last, "coverage"])  # a wider box, as dense
 
 
 def test_library_errors_name_keys(threshold_dir: Path, tmp_path: Path) -> None:

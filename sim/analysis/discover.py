@@ -170,6 +170,8 @@ class DiscoverResult:
     directory: str = ""
     notes: list[str] = field(default_factory=list)
     reproduce: pd.DataFrame | None = None  # by parameter: reproduce_coverage, reproduce_density (percent)
+    candidate: int = 0  # the box the rule chose on PRIM's trajectory, before pruning
+    dropped: list[str] = field(default_factory=list)  # limits pruned from it, in order
 
     @property
     def stats(self) -> dict[str, float]:
@@ -240,6 +242,8 @@ class DiscoverResult:
             "method": "PRIM (ema_workbench.analysis.prim.Prim), first box of the covering",
             "settings": self.settings,
             "rule": self.rule,
+            "candidate_box": self.candidate,
+            "dropped": self.dropped,
             "chosen_box": self.chosen,
             "chosen": self.stats,
             "boxes": len(self.trajectory),
@@ -307,6 +311,7 @@ def discover_frame(
     mass_min: float = 0.05,
     sample: int | None = None,
     resample: int = 0,
+    prune: bool = True,
     seed: int = 0,
     where: str = "outcomes",
 ) -> DiscoverResult:
@@ -314,9 +319,9 @@ def discover_frame(
 
     ``uncertain`` maps each parameter key to its distribution; by default it is
     ``df.attrs["uncertain"]``, as ``sim.simulate(..., uncertain=...)`` sets it.
-    ``coverage``, ``density`` and ``box`` choose the box (at most one; the
-    default is ``coverage=0.5``); ``significance`` is the largest quasi-p a
-    limit of an eligible box may have. ``sample`` analyses at most that many
+    ``coverage``, ``density`` and ``box`` choose a box on PRIM's trajectory
+    (at most one; the default is ``coverage=0.5``); unless ``prune`` is false,
+    its limits whose quasi-p exceeds ``significance`` are then dropped. ``sample`` analyses at most that many
     replicates, a random subset drawn with ``seed``. ``resample`` > 0 reruns
     PRIM on that many random halves (EMA's ``PrimBox.resample``) and reports
     how often each parameter is restricted again.
@@ -366,9 +371,20 @@ def discover_frame(
         found = alg.find_box()
     if found is None:  # cannot happen with cases of interest left, but PRIM's API allows it
         raise DiscoverError(f"{where}: PRIM found no box")
-    trajectory, limits = boxes.tables(found, alg.box_init, parameters, significance)
-    chosen, rule = boxes.choose(trajectory, coverage, density, box, significance, notes)
+    peeled = len(found.box_lims)
+    pt = found.peeling_trajectory.assign(box=np.arange(peeled))
+    candidate, rule = boxes.choose(pt, coverage, density, box, notes)
+    dropped = boxes.prune(found, x, alg.box_init, candidate, significance) if prune else []
+    chosen = len(found.box_lims) - 1 if dropped else candidate
+    if prune:
+        rule += f", pruned to its limits significant at quasi-p <= {significance:g}"
+    trajectory, limits = boxes.tables(found, alg.box_init, parameters, significance, peeled)
     trajectory["chosen"] = trajectory["box"] == chosen
+    if int(trajectory.loc[chosen, "res_dim"]) == 0:
+        notes.append(
+            "the chosen box restricts nothing: PRIM found no condition that significantly raises the "
+            "share of the outcome (trajectory.csv lists the boxes it tried)"
+        )
     reproduce = None
     if resample:
         with _quiet():
@@ -381,6 +397,7 @@ def discover_frame(
         "paste_alpha": paste_alpha,
         "mass_min": mass_min,
         "significance": significance,
+        "prune": prune,
         "coverage_floor": (DEFAULT_COVERAGE if coverage is None else coverage) if by_coverage else None,
         "density_floor": density,
         "box": box,
@@ -403,6 +420,8 @@ def discover_frame(
         observed,
         notes=notes,
         reproduce=reproduce,
+        candidate=candidate,
+        dropped=dropped,
     )
 
 

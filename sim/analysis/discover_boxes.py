@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
+from ..stats import wilson
 
 if TYPE_CHECKING:
     from .discover import Parameter
@@ -23,9 +24,13 @@ DEFAULT_COVERAGE = 0.5
 
 
 def tables(
-    found: Any, init: pd.DataFrame, parameters: list[Parameter], significance: float
+    found: Any, init: pd.DataFrame, parameters: list[Parameter], significance: float, peeled: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The trajectory and every box's restricted limits, from PRIM's box_lims and quasi-p values."""
+    """The trajectory and every box's restricted limits, from PRIM's box_lims and quasi-p values.
+
+    The first ``peeled`` boxes are PRIM's peeling and pasting trajectory; any
+    after them are the chosen box pruned (``origin`` "pruned").
+    """
     pt = found.peeling_trajectory
     rows = []
     max_qp = []
@@ -60,6 +65,7 @@ def tables(
     trajectory = pd.DataFrame(
         {
             "box": np.arange(len(pt), dtype=np.int64),
+            "origin": ["prim" if i < peeled else "pruned" for i in range(len(pt))],
             "coverage": pt["coverage"].to_numpy(dtype=float),
             "density": pt["density"].to_numpy(dtype=float),
             "mass": pt["mass"].to_numpy(dtype=float),
@@ -75,35 +81,69 @@ def tables(
 
 
 def choose(
-    t: pd.DataFrame,
-    coverage: float | None,
-    density: float | None,
-    box: int | None,
-    significance: float,
-    notes: list[str],
+    t: pd.DataFrame, coverage: float | None, density: float | None, box: int | None, notes: list[str]
 ) -> tuple[int, str]:
-    """The chosen box's number and the rule that chose it, in words."""
+    """The candidate box on PRIM's trajectory (before pruning) and the rule that chose it, in words."""
     if box is not None:
         if not 0 <= box < len(t):
             raise UsageError(f"box: {box} is not on the trajectory (boxes 0 to {len(t) - 1})")
-        return box, f"box {box} as asked"
-    ok = t[t["significant"]]
-    sig = f"every limit significant (quasi-p <= {significance:g})"
+        return box, f"box {box} of the trajectory"
     if density is not None:
-        dense = ok[ok["density"] >= density]
+        dense = t[t["density"] >= density]
         if len(dense):
             best = dense.sort_values(["coverage", "res_dim"], ascending=[False, True]).iloc[0]
-            return int(best["box"]), f"the highest coverage with density >= {density:g} and {sig}"
-        best = ok.sort_values(["density", "coverage"], ascending=False).iloc[0]
-        notes.append(f"no significant box reaches density {density:g}; the densest significant box is shown")
-        return int(best["box"]), f"the densest box with {sig} (none reaches density {density:g})"
+            return int(best["box"]), f"the box of highest coverage with density >= {density:g}"
+        best = t.sort_values(["density", "coverage"], ascending=False).iloc[0]
+        notes.append(f"no box reaches density {density:g}; the densest box is shown")
+        return int(best["box"]), f"the densest box (none reaches density {density:g})"
     floor = DEFAULT_COVERAGE if coverage is None else coverage
-    wide = ok[ok["coverage"] >= floor]
-    best = wide.sort_values(["density", "coverage", "res_dim"], ascending=[False, False, True]).iloc[0]
-    chosen = int(best["box"])
-    if chosen == 0:
-        notes.append(
-            f"no box with coverage >= {floor:g} has {sig}: PRIM found no condition that "
-            "raises the share of the outcome; the whole ensemble is shown (see trajectory.csv, box=I)"
-        )
-    return chosen, f"the densest box with coverage >= {floor:g} and {sig}"
+    wide = t[t["coverage"] >= floor]
+    densest = wide.sort_values(["density", "coverage"], ascending=False).iloc[0]
+    # Density gains inside the densest box's own 95 % interval are noise, and buying them with
+    # coverage over-fits: PRIM keeps peeling while noise raises the density a little.
+    low = float(wilson(int(densest["k"]), int(densest["n"]))[0])
+    near = wide[wide["density"] >= low]
+    best = near.sort_values(["coverage", "density", "res_dim"], ascending=[False, False, True]).iloc[0]
+    return int(best["box"]), (
+        f"the widest box with coverage >= {floor:g} whose density is within the 95 % interval of "
+        f"the densest such box (#{int(densest['box'])})"
+    )
+
+
+def in_box(x: pd.DataFrame, lims: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``x`` lie inside ``lims`` (bounds inclusive, as PRIM counts them)."""
+    inside = np.ones(len(x), dtype=bool)
+    for key in x.columns:
+        lo, hi = lims.at[0, key], lims.at[1, key]
+        v = x[key].to_numpy()
+        inside &= np.isin(v, list(lo)) if isinstance(lo, set) else (v >= lo) & (v <= hi)
+    return inside
+
+
+def prune(found: Any, x: pd.DataFrame, init: pd.DataFrame, i: int, significance: float) -> list[str]:
+    """Drop box ``i``'s limits that are not significant, least significant first; the limits dropped.
+
+    Each step resets one limit to the whole range and hands the wider box to
+    ``PrimBox.update``, which appends it to the trajectory with its coverage,
+    density and fresh quasi-p values (what ``PrimBox.drop_restriction`` does for
+    a whole dimension; here one side of a number at a time, as the quasi-p
+    values are per side). Ends when every limit left is significant.
+    """
+    dropped: list[str] = []
+    while True:
+        qps = found.p_values[i]
+        sides = [
+            (q, key, side) for key, pair in qps.items() for side, q in enumerate(pair) if q > significance
+        ]
+        if not sides:
+            return dropped
+        q, key, side = max(sides)
+        lims = found.box_lims[i].copy()
+        if isinstance(init.at[0, key], set):
+            lims[key] = [set(init.at[0, key]), set(init.at[0, key])]
+            dropped.append(f"{key} (quasi-p {q:.2g})")
+        else:
+            lims.at[side, key] = init.at[side, key]
+            dropped.append(f"{key} {'lower' if side == 0 else 'upper'} limit (quasi-p {q:.2g})")
+        found.update(lims, np.flatnonzero(in_box(x, lims)))
+        i = len(found.box_lims) - 1

@@ -12,11 +12,16 @@ def _fmt(v: float) -> str:
     return f"{v:.4g}"
 
 
+def _qp(q: float) -> str:
+    return "< 1e-300" if q == 0 else f"{q:.2g}"  # 0 is an underflow, not a certainty
+
+
 def format_discover(r: DiscoverResult) -> str:
     """The chosen box for the terminal: banner, hypotheses, the rule, the limits and the statistics."""
     src = r.source
     s = r.stats
-    t = r.trajectory
+    t = r.trajectory[r.trajectory["origin"] == "prim"]
+    c = r.trajectory.loc[r.candidate]
     switches = uncertain_switches(r.parameters)
     lines = [BANNER, hypotheses_line(src.get("hypotheses_on", []))]
     if switches:
@@ -31,6 +36,14 @@ def format_discover(r: DiscoverResult) -> str:
         f"{t['coverage'].iloc[-1]:.2f}, density {t['density'].iloc[0]:.2f} -> {t['density'].iloc[-1]:.2f}",
         "",
         f"Chosen box: #{r.chosen}, {r.rule}",
+    ]
+    if r.dropped:
+        lines += [
+            f"  from box #{r.candidate} (coverage {c['coverage']:.3f}, density {c['density']:.3f}, "
+            f"{int(c['res_dim'])} restricted), dropped as not significant:",
+            *(f"    {d}" for d in r.dropped),
+        ]
+    lines += [
         f"  coverage {s['coverage']:.3f}  (share of the cases of interest inside the box)",
         f"  density  {s['density']:.3f}  (share of the box's replicates that end so; "
         f"{t['density'].iloc[0]:.3f} in the whole batch)",
@@ -42,7 +55,7 @@ def format_discover(r: DiscoverResult) -> str:
     for row in b[b["restricted"]].itertuples():
         if row.kind == "switch":
             cond = f"= {row.values.replace('|', ' or ')}"
-            qp = f"quasi-p {row.qp_low:.2g}"
+            qp = f"quasi-p {_qp(row.qp_low)}"
         else:
             lo_cut = row.low > r.observed[row.parameter][0]
             hi_cut = row.high < r.observed[row.parameter][1]
@@ -50,7 +63,7 @@ def format_discover(r: DiscoverResult) -> str:
                 cond = f"{_fmt(row.low)} to {_fmt(row.high)}"
             else:
                 cond = f">= {_fmt(row.low)}" if lo_cut else f"<= {_fmt(row.high)}"
-            qps = [f"{q:.2g}" for q in (row.qp_low, row.qp_high) if not math.isnan(q)]
+            qps = [_qp(q) for q in (row.qp_low, row.qp_high) if not math.isnan(q)]
             qp = "quasi-p " + "/".join(qps)
             cond += f"   (range {_fmt(row.range_low)} to {_fmt(row.range_high)})"
         again = f"   reproduced {row.reproduce_coverage:.0f} %" if r.reproduce is not None else ""

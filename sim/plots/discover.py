@@ -25,7 +25,8 @@ KIND = "discover"
 
 
 def tradeoff_data(directory: str | Path) -> pd.DataFrame:
-    """The peeling trajectory: box, coverage, density, mass, res_dim, significant, chosen."""
+    """The peeling trajectory (origin "prim") and the pruned boxes (origin "pruned"), per box:
+    coverage, density, mass, res_dim, significant, chosen."""
     d = Path(directory)
     if sm.read_manifest(d)["kind"] != KIND:
         return pd.DataFrame()
@@ -65,9 +66,10 @@ def tradeoff(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
     levels = np.arange(dims.max() + 2) - 0.5
     cmap = ListedColormap([_viridis(i, len(levels) - 1) for i in range(len(levels) - 1)])
     norm = BoundaryNorm(levels, cmap.N)
-    ax.plot(data["coverage"], data["density"], color="#bbbbbb", linewidth=0.8, zorder=1)
+    peeled = (data["origin"] == "prim").to_numpy() if "origin" in data else np.ones(len(data), bool)
+    ax.plot(data["coverage"][peeled], data["density"][peeled], color="#bbbbbb", linewidth=0.8, zorder=1)
     sig = data["significant"].astype(bool).to_numpy()
-    for mask, marker in ((sig, "o"), (~sig, "X")):
+    for mask, marker in ((sig & peeled, "o"), (~sig & peeled, "X"), (~peeled, "D")):
         ax.scatter(
             data["coverage"][mask],
             data["density"][mask],
@@ -80,8 +82,27 @@ def tradeoff(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
             edgecolors="none",
         )
     chosen = data[data["chosen"].astype(bool)]
+    candidate = manifest.get("candidate_box")
     if len(chosen):
         c = chosen.iloc[0]
+        if candidate is not None and candidate != int(c["box"]):  # pruned: from the candidate to the box
+            start = data.loc[data["box"] == candidate].iloc[0]
+            ax.annotate(
+                "",
+                (c["coverage"], c["density"]),
+                xytext=(start["coverage"], start["density"]),
+                arrowprops={"arrowstyle": "->", "color": "#c00000", "lw": 1.2},
+                zorder=3,
+            )
+            ax.annotate(
+                f"#{candidate}, pruned",
+                (start["coverage"], start["density"]),
+                textcoords="offset points",
+                xytext=(-8, -14),
+                ha="right",
+                color="#c00000",
+                fontsize=8,
+            )
         ax.scatter(
             [c["coverage"]], [c["density"]], s=220, facecolors="none", edgecolors="#c00000", lw=2, zorder=3
         )
@@ -110,7 +131,11 @@ def tradeoff(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
 
     handles = [
         Line2D([], [], marker=m, linestyle="", color="#555555", label=t)
-        for m, t in (("o", "every limit significant"), ("X", "some limit not significant"))
+        for m, t in (
+            ("o", "PRIM box, every limit significant"),
+            ("X", "PRIM box, some limit not significant"),
+            ("D", "a box pruned to its significant limits"),
+        )
     ]
     ax.legend(handles=handles, frameon=False, fontsize=8, loc="lower left")
     ax.grid(alpha=0.3)
