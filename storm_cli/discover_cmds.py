@@ -26,7 +26,9 @@ _FLAGS = {
     "significance": "--significance",
     "resample": "--resample",
 }
-_ALIAS_HELP = "; ".join(f"{a} = {' or '.join(v)}" for a, v in dv.ALIASES.items())
+_ALIAS_HELP = "; ".join(
+    f"{a} = any of {', '.join(v)} (the leader no longer in power)" for a, v in dv.ALIASES.items()
+)
 
 
 def _flagged(message: str) -> str:
@@ -49,12 +51,17 @@ def register(cli: click.Group) -> None:
     @click.option(
         "--coverage",
         type=_UNIT,
+        metavar="SHARE",
         default=None,
-        help=f"Choose the densest significant box with at least this coverage "
-        f"[default: {dv.DEFAULT_COVERAGE}].",
+        help="Choose the widest box with at least this coverage whose density is within the 95 % "
+        f"interval of the densest such box [default: {dv.DEFAULT_COVERAGE}].",
     )
     @click.option(
-        "--density", type=_UNIT, default=None, help="Instead: the widest significant box this dense."
+        "--density",
+        type=_UNIT,
+        metavar="SHARE",
+        default=None,
+        help="Instead: the widest box at least this dense.",
     )
     @click.option(
         "--box",
@@ -62,22 +69,45 @@ def register(cli: click.Group) -> None:
         type=click.IntRange(min=0),
         default=None,
         metavar="I",
-        help="Instead: box I of the peeling trajectory, as it is.",
+        help="Instead: box I of the peeling trajectory.",
+    )
+    @click.option(
+        "--no-prune",
+        is_flag=True,
+        help="Keep the chosen box's limits that are not significant (by default they are dropped).",
     )
     @click.option(
         "--significance",
         type=_UNIT,
+        metavar="P",
         default=dv.DEFAULT_SIGNIFICANCE,
         show_default=True,
-        help="Largest quasi-p value a limit of an eligible box may have.",
+        help="Largest quasi-p value a limit may have to stay in the box (pruning).",
     )
     @click.option(
-        "--peel-alpha", type=_ALPHA, default=0.05, show_default=True, help="Share PRIM peels per step."
+        "--peel-alpha",
+        type=_ALPHA,
+        metavar="SHARE",
+        default=0.05,
+        show_default=True,
+        help="Share PRIM peels per step.",
     )
     @click.option(
-        "--paste-alpha", type=_ALPHA, default=0.05, show_default=True, help="Share PRIM pastes per step."
+        "--paste-alpha",
+        type=_ALPHA,
+        metavar="SHARE",
+        default=0.05,
+        show_default=True,
+        help="Share PRIM pastes per step.",
     )
-    @click.option("--mass-min", type=_ALPHA, default=0.05, show_default=True, help="Smallest mass of a box.")
+    @click.option(
+        "--mass-min",
+        type=_ALPHA,
+        metavar="SHARE",
+        default=0.05,
+        show_default=True,
+        help="Smallest mass of a box.",
+    )
     @click.option(
         "--sample",
         type=click.IntRange(min=1),
@@ -115,6 +145,7 @@ def register(cli: click.Group) -> None:
         coverage: float | None,
         density: float | None,
         box_: int | None,
+        no_prune: bool,
         significance: float,
         peel_alpha: float,
         paste_alpha: float,
@@ -129,12 +160,13 @@ def register(cli: click.Group) -> None:
 
         RESULT_DIR is a batch whose replicates drew their parameters (batch
         --uncertain ...). PRIM (EMA workbench) peels the parameter space down
-        to boxes where the outcome is denser; the box shown is, by default,
-        the densest one that still holds at least half of the cases of
-        interest (--coverage) and whose every limit is significant
-        (--significance). Coverage: share of the cases of interest inside
-        the box; density: share of the box's replicates that end so; mass:
-        share of all replicates inside the box.
+        to boxes where the outcome is denser. The box shown is, by default,
+        the widest one that holds at least half of the cases of interest
+        (--coverage) and whose density is within the 95 % interval of the
+        densest such box; its limits that are not significant (quasi-p above
+        --significance) are then dropped. Coverage: share of the cases of
+        interest inside the box; density: share of the box's replicates that
+        end so; mass: share of all replicates inside the box.
         """
         given = [
             f for f, v in (("--coverage", coverage), ("--density", density), ("--box", box_)) if v is not None
@@ -153,6 +185,7 @@ def register(cli: click.Group) -> None:
                 coverage=coverage,
                 density=density,
                 box=box_,
+                prune=not no_prune,
                 significance=significance,
                 peel_alpha=peel_alpha,
                 paste_alpha=paste_alpha,

@@ -254,6 +254,18 @@ def test_cli_prints_and_writes_labelled_artefacts(
     assert int(trajectory.loc[trajectory["chosen"], "box"].iloc[0]) == manifest["chosen_box"]
 
 
+def test_cli_box_and_no_prune(threshold_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    last = len(dv.discover(threshold_dir, "palace_coup", prune=False).trajectory) - 1
+    args = ["discover", str(threshold_dir), "--outcome", "palace_coup", "--box", str(last)]
+    code, kept, err = run_cli([*args, "--no-prune"], capsys)
+    assert code == 0, err
+    assert f"Chosen box: #{last}, box {last} of the trajectory" in kept and "dropped" not in kept
+    code, pruned, err = run_cli(args, capsys)
+    assert code == 0, err
+    assert f"from box #{last}" in pruned and "dropped as not significant" in pruned
+    assert "restricted parameters: 1 of 5" in pruned and "restricted parameters: 1 of 5" not in kept
+
+
 def one_line_error(code: int, err: str, expected_code: int) -> str:
     assert code == expected_code, err
     assert "Traceback" not in err

@@ -7,12 +7,19 @@ to the PRIM of the EMA workbench 3.x (``ema_workbench.analysis.prim``; PRIM is
 not re-implemented here), takes its peeling trajectory and picks one box on it
 by a stated rule:
 
-* by default the **densest box whose coverage is at least 0.5 and whose every
-  limit is significant** (quasi-p ≤ 0.05, the one-sided binomial test of
-  Bryant & Lempert 2010 that the EMA workbench computes for each limit);
-* or, with ``density=D``, the box with the highest coverage among the
-  significant boxes whose density is at least D;
-* or box number ``box=I`` as it is.
+* by default the **widest box (highest coverage) whose coverage is at least
+  0.5 and whose density lies within the 95 % Wilson interval of the densest
+  such box**: PRIM keeps peeling while noise raises the density a little, and
+  the densest box buys those noise gains with coverage;
+* or, with ``density=D``, the widest box whose density is at least D;
+* or box number ``box=I`` of the trajectory.
+
+The box is then **pruned**: its limits that are not significant (quasi-p above
+0.05, the one-sided binomial test of Bryant & Lempert 2010 that the EMA
+workbench computes for each side of each limit) are reset to the whole range,
+least significant first, each wider box going through ``PrimBox.update``
+(which recomputes its statistics and quasi-p values) until every limit left is
+significant. The pruned boxes are appended to the trajectory.
 
 Coverage is the share of the cases of interest that fall in the box, density
 the share of the box's replicates that are cases of interest, mass the share of
