@@ -366,3 +366,39 @@ def test_plot_draws_tradeoff_and_box(
     b = pdv.box_data(out)
     assert list(b["parameter"]) == ["factions.fsb.loyalty"]
     assert b["norm_low"].iloc[0] == pytest.approx(0.7, abs=0.03)  # range 0-1: the limit itself
+
+
+# --- end to end on the engine --------------------------------------------------------------------
+
+
+def test_end_to_end_on_engine_draws(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Real per-replicate draws (`--uncertain guesses`) of mutiny_2023, in a batch's layout, discovered and drawn.
+
+    The batch command cannot draw parameters yet, so the directory is written from
+    ``sim.simulate(..., uncertain="guesses")`` exactly as ``batch`` lays one out.
+    """
+    from sim.uncertain import numeric_keys
+
+    df = sim.simulate("mutiny_2023", runs=500, seed=1, uncertain="guesses")
+    d = write_batch(tmp_path / "batch", df, uncertain=df.attrs["uncertain"])
+    out, figs = tmp_path / "disc", tmp_path / "figs"
+    code, stdout, err = run_cli(
+        ["discover", str(d), "--outcome", "regime_weakened", "--out", str(out)], capsys
+    )
+    assert code == 0, err
+    assert f"500 replicates, {len(df.attrs['uncertain'])} uncertain parameters" in stdout
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    t = sm.read_csv(out / "trajectory.csv")
+    chosen = t.loc[manifest["chosen_box"]]
+    assert chosen["coverage"] >= 0.5  # pruning only widens the candidate, which had coverage >= 0.5
+    assert chosen["density"] > t["density"].iloc[0]  # denser than the batch as a whole
+    assert bool(chosen["significant"]) and chosen["res_dim"] >= 1
+    box = sm.read_csv(out / "box.csv", keep_default_na=False, na_values=[""])
+    limited = box[box["restricted"]]
+    assert len(limited) == chosen["res_dim"]
+    declared = numeric_keys()
+    for row in limited.itertuples():  # limits are values the engine drew, inside each key's declared range
+        assert declared[row.parameter].low <= row.low <= row.high <= declared[row.parameter].high
+    code, _, err = run_cli(["plot", str(out), "--out", str(figs)], capsys)
+    assert code == 0, err
+    assert sim.BANNER in (figs / "box.svg").read_text("utf-8")

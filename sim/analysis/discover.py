@@ -44,7 +44,7 @@ import pandas as pd
 
 from ..banner import BANNER
 from ..errors import StormError, UsageError, choices_hint
-from ..model import IN_POWER, OUTCOMES
+from ..outputs import IN_POWER, OUTCOMES
 from . import discover_boxes as boxes
 from . import summary as sm
 from .discover_boxes import DEFAULT_COVERAGE
@@ -135,16 +135,10 @@ class Parameter:
 
 
 def _declared(key: str) -> Any:
-    """The declared parameter of ``key`` (a registry entry), or None."""
-    from ..hypotheses import REGISTRY
-    from ..params import PARAMS
+    """The declared parameter of ``key`` (unit, range), or None."""
+    from ..uncertain import numeric_keys
 
-    if key in PARAMS:
-        return PARAMS[key]
-    parts = key.split(".")
-    if len(parts) == 3 and parts[0] == "hypotheses" and parts[1] in REGISTRY:
-        return REGISTRY[parts[1]].params.get(parts[2])
-    return None
+    return numeric_keys().get(key)
 
 
 def _parameter(key: str, values: pd.Series, spec: Mapping[str, Any]) -> Parameter:
@@ -179,6 +173,16 @@ class DiscoverResult:
     reproduce: pd.DataFrame | None = None  # by parameter: reproduce_coverage, reproduce_density (percent)
     candidate: int = 0  # the box the rule chose on PRIM's trajectory, before pruning
     dropped: list[str] = field(default_factory=list)  # limits pruned from it, in order
+
+    @property
+    def switches(self) -> list[str]:
+        """Hypothesis ids whose on/off switch was drawn per replicate (the batch's list, and PRIM's)."""
+        mine = [
+            p.key.split(".")[1]
+            for p in self.parameters
+            if p.kind == "switch" and p.key.startswith("hypotheses.")
+        ]
+        return list(dict.fromkeys([*self.source.get("hypotheses_uncertain", []), *mine]))
 
     @property
     def stats(self) -> dict[str, float]:
@@ -239,7 +243,7 @@ class DiscoverResult:
             "kind": "discover",
             "hypotheses_on": list(src.get("hypotheses_on", [])),
             "hypotheses": src.get("hypotheses", []),
-            "hypotheses_uncertain": uncertain_switches(self.parameters),
+            "hypotheses_uncertain": self.switches,
             **{k: src[k] for k in keep if k in src},
             "source": {"directory": self.directory, "kind": src.get("kind"), "draws": src.get("draws")},
             "outcomes": list(self.outcomes),
@@ -278,11 +282,6 @@ class DiscoverResult:
         sm.write_csv(path / "limits.csv", self.limits, manifest, extra)
         sm.write_manifest(path, manifest)
         return path
-
-
-def uncertain_switches(parameters: Sequence[Parameter]) -> list[str]:
-    """Hypothesis ids whose on/off switch was drawn per replicate."""
-    return [p.key.split(".")[1] for p in parameters if p.kind == "switch" and p.key.startswith("hypotheses.")]
 
 
 @contextlib.contextmanager
@@ -414,6 +413,7 @@ def discover_frame(
         "resample_seed": seed if resample else None,
         "ema_workbench": ema_workbench.__version__,
     }
+    labels = {k: v for k, v in df.attrs.items() if k != "uncertain"}  # sim.simulate's labels
     return DiscoverResult(
         wanted,
         parameters,
@@ -429,6 +429,7 @@ def discover_frame(
         reproduce=reproduce,
         candidate=candidate,
         dropped=dropped,
+        source=labels,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from ..banner import BANNER, hypotheses_line
-from .discover import DiscoverResult, outcome_label, uncertain_switches
+from .discover import DiscoverResult, outcome_label
 
 
 def _fmt(v: float) -> str:
@@ -22,7 +22,7 @@ def format_discover(r: DiscoverResult) -> str:
     s = r.stats
     t = r.trajectory[r.trajectory["origin"] == "prim"]
     c = r.trajectory.loc[r.candidate]
-    switches = uncertain_switches(r.parameters)
+    switches = r.switches
     lines = [BANNER, hypotheses_line(src.get("hypotheses_on", []))]
     if switches:
         lines.append("Uncertain switches (on in some replicates): " + ", ".join(switches))

@@ -39,7 +39,7 @@ def box_data(directory: str | Path) -> pd.DataFrame:
     if sm.read_manifest(d)["kind"] != KIND:
         return pd.DataFrame()
     b = sm.read_csv(d / "box.csv", keep_default_na=False, na_values=[""])
-    b["values"] = b["values"].fillna("")
+    b["values"] = b["values"].astype(object).fillna("").astype(str)  # all empty: read as floats
     return b[b["restricted"].astype(bool)].reset_index(drop=True)
 
 
