@@ -25,6 +25,7 @@ _FLAGS = {
     "sample": "--sample",
     "significance": "--significance",
     "resample": "--resample",
+    "params": "--params",
 }
 _ALIAS_HELP = "; ".join(
     f"{a} = any of {', '.join(v)} (the leader no longer in power)" for a, v in dv.ALIASES.items()
@@ -47,6 +48,13 @@ def register(cli: click.Group) -> None:
         metavar="NAME[,NAME]",
         help=f"The outcome(s) of interest: {', '.join(OUTCOMES)}; several, comma-separated, mean "
         f"'any of them'; alias {_ALIAS_HELP}.",
+    )
+    @click.option(
+        "--params",
+        "params_text",
+        default=None,
+        metavar="PATTERN[,PATTERN]",
+        help="Give PRIM only the uncertain keys matching these shell patterns (e.g. 'wagner.*,hypotheses.*').",
     )
     @click.option(
         "--coverage",
@@ -142,6 +150,7 @@ def register(cli: click.Group) -> None:
     def discover(
         directory: str,
         outcome: str,
+        params_text: str | None,
         coverage: float | None,
         density: float | None,
         box_: int | None,
@@ -182,6 +191,7 @@ def register(cli: click.Group) -> None:
             result = dv.discover(
                 directory,
                 outcome,
+                params=[p.strip() for p in params_text.split(",") if p.strip()] if params_text else None,
                 coverage=coverage,
                 density=density,
                 box=box_,
@@ -217,7 +227,7 @@ def _errors(directory: str) -> Iterator[None]:
         except dv.TooLargeError as err:
             raise UsageError(
                 f"{directory}: {err.rows:,} replicates x {err.columns} parameters is more than discover "
-                f"takes at once ({dv.MAX_VALUES:,} values); pass --sample {err.fits}"
+                f"takes at once ({dv.MAX_VALUES:,} values); pass --sample {err.fits} (or fewer keys with --params)"
             ) from None
         except UsageError as err:
             raise UsageError(_flagged(str(err))) from None

@@ -190,6 +190,14 @@ def test_pruning_drops_the_limits_prim_fitted_to_noise(
     assert pruned.stats["coverage"] > float(t.loc[last, "coverage"])  # a wider box, as dense
 
 
+def test_params_patterns_choose_prim_inputs(threshold_dir: Path) -> None:
+    r = dv.discover(threshold_dir, "palace_coup", params=["factions.*", "wagner.*"])
+    assert [p.key for p in r.parameters] == ["factions.fsb.loyalty", "wagner.speed_kmh"]
+    assert set(restricted(r).index) == {"factions.fsb.loyalty"}
+    with pytest.raises(sim.UsageError, match=r"^params: 'nope\.\*' matches none of the 5 uncertain keys"):
+        dv.discover(threshold_dir, "palace_coup", params=["factions.*", "nope.*"])
+
+
 def test_library_errors_name_keys(threshold_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(sim.UsageError, match=r"^outcome: unknown outcome 'coup'.*valid: regime_intact"):
         dv.discover(threshold_dir, "coup")
@@ -310,6 +318,7 @@ def test_cli_refuses_absurd_sizes(
         (["--coverage", "1.5"], 2, "--coverage"),
         (["--peel-alpha", "0.9"], 2, "--peel-alpha"),
         (["--outcome", ","], 2, "--outcome: no outcome given"),
+        (["--params", "west.*,nope.*"], 2, "--params: 'nope.*' matches none of the 5 uncertain keys"),
     ],
 )
 def test_cli_bad_options(

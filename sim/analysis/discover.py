@@ -31,6 +31,7 @@ and the switches that were uncertain.
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import logging
 import math
 import warnings
@@ -53,9 +54,10 @@ from .discover_boxes import DEFAULT_COVERAGE
 ALIASES: dict[str, tuple[str, ...]] = {"leader_removed": tuple(o for o in OUTCOMES if o not in IN_POWER)}
 ON, OFF = "on", "off"
 DEFAULT_SIGNIFICANCE = 0.05
-#: Replicates x parameters PRIM is given at most (100,000 x 74 takes about 12 s on one core;
-#: PRIM's peeling copies its input and sorts every column at each step).
-MAX_VALUES = 20_000_000
+#: Replicates x parameters PRIM is given at most. EMA's peeling recurses once per step and each
+#: level keeps a copy of the box's data and candidate indices: about 450 bytes per value at the
+#: peak (100,000 x 122 took 6 GB and 57 s on one core; 25,000 x 122 took 1.8 GB and 36 s).
+MAX_VALUES = 6_000_000
 FILES = ("trajectory.csv", "box.csv", "limits.csv")
 MAX_RESAMPLE = 100
 _NOT_PARAMETERS = ("draw", "replicate")
@@ -106,6 +108,22 @@ def parse_outcomes(names: str | Sequence[str]) -> tuple[str, ...]:
     if not wanted:
         raise UsageError(f"outcome: no outcome given; valid: {', '.join(valid)}")
     return tuple(o for o in OUTCOMES if o in wanted)
+
+
+def select_keys(uncertain: Mapping[str, Any], patterns: Sequence[str] | None = None) -> list[str]:
+    """The uncertain keys PRIM is given: all, or those matching any shell pattern (``wagner.*``)."""
+    keys = [k for k in uncertain if k not in _NOT_PARAMETERS]
+    if not patterns:
+        return keys
+    picked = set()
+    for pattern in patterns:
+        hits = [k for k in keys if fnmatch.fnmatchcase(k, pattern)]
+        if not hits:
+            raise UsageError(
+                f"params: {pattern!r} matches none of the {len(keys)} uncertain keys (e.g. {', '.join(keys[:3])})"
+            )
+        picked.update(hits)
+    return [k for k in keys if k in picked]
 
 
 def outcome_label(outcomes: Sequence[str]) -> str:
@@ -308,6 +326,7 @@ def discover_frame(
     outcomes: str | Sequence[str],
     *,
     uncertain: Mapping[str, Mapping[str, Any]] | None = None,
+    params: Sequence[str] | None = None,
     coverage: float | None = None,
     density: float | None = None,
     box: int | None = None,
@@ -324,7 +343,8 @@ def discover_frame(
     """PRIM on a frame of replicates (``outcome`` plus one column per key of ``uncertain``).
 
     ``uncertain`` maps each parameter key to its distribution; by default it is
-    ``df.attrs["uncertain"]``, as ``sim.simulate(..., uncertain=...)`` sets it.
+    ``df.attrs["uncertain"]``, as ``sim.simulate(..., uncertain=...)`` sets it;
+    ``params`` keeps only the keys matching one of its shell patterns.
     ``coverage``, ``density`` and ``box`` choose a box on PRIM's trajectory
     (at most one; the default is ``coverage=0.5``); unless ``prune`` is false,
     its limits whose quasi-p exceeds ``significance`` are then dropped. ``sample`` analyses at most that many
@@ -341,9 +361,9 @@ def discover_frame(
         if not 0 < value <= 0.5:
             raise UsageError(f"{name}: {value} is outside (0, 0.5]")
     wanted = parse_outcomes(outcomes)
-    keys = [k for k in uncertain if k not in _NOT_PARAMETERS]
-    if not keys:
+    if not select_keys(uncertain):
         raise NoUncertainError(where)
+    keys = select_keys(uncertain, params)
     missing = [k for k in [*keys, "outcome"] if k not in df.columns]
     if missing:
         raise DiscoverError(f"{where}: no column {missing[0]!r} (uncertain keys: {', '.join(keys)})")
@@ -484,7 +504,7 @@ def discover(directory: str | Path, outcomes: str | Sequence[str], **options: An
     try:
         names = set(pq.ParquetFile(path).schema_arrow.names)
         rows = pq.ParquetFile(path).metadata.num_rows
-        keys = [k for k in uncertain if k not in _NOT_PARAMETERS]
+        keys = select_keys(uncertain, options.get("params"))
         sample = options.get("sample")
         if min(rows, sample or rows) * len(keys) > MAX_VALUES:  # refuse before reading it all
             raise TooLargeError(str(d), min(rows, sample or rows), len(keys))
