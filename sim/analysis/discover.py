@@ -48,11 +48,10 @@ from ..errors import StormError, UsageError, choices_hint
 from ..outputs import IN_POWER, OUTCOMES
 from . import discover_boxes as boxes
 from . import summary as sm
-from .discover_boxes import DEFAULT_COVERAGE
+from .discover_boxes import DEFAULT_COVERAGE, OFF, ON, Parameter
 
 #: ``leader_removed``: every outcome in which the leader is no longer in power.
 ALIASES: dict[str, tuple[str, ...]] = {"leader_removed": tuple(o for o in OUTCOMES if o not in IN_POWER)}
-ON, OFF = "on", "off"
 DEFAULT_SIGNIFICANCE = 0.05
 #: Replicates x parameters PRIM is given at most. EMA's peeling recurses once per step and each
 #: level keeps a copy of the box's data and candidate indices: about 450 bytes per value at the
@@ -138,37 +137,6 @@ def outcome_label(outcomes: Sequence[str]) -> str:
 def _hint(name: str, valid: Sequence[str]) -> str:
     # choices_hint sorts; the vocabulary reads better in its own order.
     return choices_hint(name, valid).split("; valid:")[0] + "; valid: " + ", ".join(valid)
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """One uncertain parameter: its kind and the range its limits are normalised to."""
-
-    key: str
-    kind: str  # "number" or "switch"
-    low: float
-    high: float
-    unit: str
-    spec: dict[str, Any]
-
-
-def _declared(key: str) -> Any:
-    """The declared parameter of ``key`` (unit, range), or None."""
-    from ..uncertain import numeric_keys
-
-    return numeric_keys().get(key)
-
-
-def _parameter(key: str, values: pd.Series, spec: Mapping[str, Any]) -> Parameter:
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return Parameter(key, "switch", 0.0, 1.0, "switch", dict(spec))
-    declared = _declared(key)
-    low, high = spec.get("low"), spec.get("high")
-    if not (isinstance(low, int | float) and isinstance(high, int | float) and high > low):
-        # e.g. a normal distribution truncated to the declared range: normalise to that range
-        low, high = (declared.low, declared.high) if declared is not None else (values.min(), values.max())
-    unit = declared.unit if declared is not None else ""
-    return Parameter(key, "number", float(low), float(high), unit, dict(spec))
 
 
 @dataclass
@@ -473,7 +441,7 @@ def _inputs(
         if s.nunique() < 2:
             notes.append(f"{key} has one value in every replicate analysed; left out")
             continue
-        p = _parameter(key, s, uncertain[key])
+        p = boxes.parameter(key, s, uncertain[key])
         parameters.append(p)
         if p.kind == "switch":
             cols[key] = np.where(s.to_numpy(), ON, OFF).astype(object)

@@ -1,4 +1,4 @@
-"""PRIM's peeling trajectory as tables, and the rule that picks one box on it.
+"""PRIM's inputs, its peeling trajectory as tables, and the rule that picks one box on it.
 
 Used by :mod:`sim.analysis.discover`; the box limits and quasi-p values are
 read from the ``PrimBox`` attributes of the EMA workbench 3.x
@@ -9,7 +9,9 @@ read from the ``PrimBox`` attributes of the EMA workbench 3.x
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,10 +19,39 @@ import pandas as pd
 from ..errors import UsageError
 from ..stats import wilson
 
-if TYPE_CHECKING:
-    from .discover import Parameter
-
 DEFAULT_COVERAGE = 0.5
+ON, OFF = "on", "off"  # a hypothesis switch enters PRIM as these two categories
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One uncertain parameter: its kind and the range its limits are normalised to."""
+
+    key: str
+    kind: str  # "number" or "switch"
+    low: float
+    high: float
+    unit: str
+    spec: dict[str, Any]
+
+
+def _declared(key: str) -> Any:
+    """The declared parameter of ``key`` (unit, range), or None."""
+    from ..uncertain import numeric_keys
+
+    return numeric_keys().get(key)
+
+
+def parameter(key: str, values: pd.Series, spec: Mapping[str, Any]) -> Parameter:
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return Parameter(key, "switch", 0.0, 1.0, "switch", dict(spec))
+    declared = _declared(key)
+    low, high = spec.get("low"), spec.get("high")
+    if not (isinstance(low, int | float) and isinstance(high, int | float) and high > low):
+        # e.g. a normal distribution truncated to the declared range: normalise to that range
+        low, high = (declared.low, declared.high) if declared is not None else (values.min(), values.max())
+    unit = declared.unit if declared is not None else ""
+    return Parameter(key, "number", float(low), float(high), unit, dict(spec))
 
 
 def tables(
