@@ -315,12 +315,14 @@ def discover_frame(
     ``params`` keeps only the keys matching one of its shell patterns.
     ``coverage``, ``density`` and ``box`` choose a box on PRIM's trajectory
     (at most one; the default is ``coverage=0.5``); unless ``prune`` is false,
-    its limits whose quasi-p exceeds ``significance`` are then dropped. ``sample`` analyses at most that many
-    replicates, a random subset drawn with ``seed``. ``resample`` > 0 reruns
-    PRIM on that many random halves (EMA's ``PrimBox.resample``) and reports
-    how often each parameter is restricted again.
+    its limits whose quasi-p exceeds ``significance`` are then dropped.
+    ``sample`` analyses at most that many replicates, a random subset drawn
+    with ``seed``. ``resample`` > 0 reruns PRIM on that many random halves
+    (EMA's ``PrimBox.resample``) and reports how often each parameter is
+    restricted again.
     """
-    uncertain = df.attrs.get("uncertain") or {} if uncertain is None else uncertain
+    if uncertain is None:
+        uncertain = df.attrs.get("uncertain") or {}
     if sum(v is not None for v in (coverage, density, box)) > 1:
         raise UsageError("coverage, density, box: give at most one way to choose the box")
     for name, value in (("coverage", coverage), ("density", density), ("significance", significance)):

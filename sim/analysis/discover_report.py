@@ -16,6 +16,16 @@ def _qp(q: float) -> str:
     return "< 1e-300" if q == 0 else f"{q:.2g}"  # 0 is an underflow, not a certainty
 
 
+def _provenance(src: dict[str, object]) -> str:
+    """'scenario NAME (hash H), seed S: ' with whatever the batch (or frame) recorded."""
+    parts = [f"scenario {src['scenario_name']}" if src.get("scenario_name") else ""]
+    parts.append(f"(hash {src['scenario_hash']})" if src.get("scenario_hash") else "")
+    text = " ".join(p for p in parts if p)
+    if src.get("seed") is not None:
+        text += f"{', ' if text else ''}seed {src['seed']}"
+    return f"{text}: " if text else ""
+
+
 def format_discover(r: DiscoverResult) -> str:
     """The chosen box for the terminal: banner, hypotheses, the rule, the limits and the statistics."""
     src = r.source
@@ -28,8 +38,7 @@ def format_discover(r: DiscoverResult) -> str:
         lines.append("Uncertain switches (on in some replicates): " + ", ".join(switches))
     lines += [
         f"Scenario discovery (PRIM, EMA workbench {r.settings['ema_workbench']}) on {r.directory or 'a frame'}",
-        f"  scenario {src.get('scenario_name', '?')} (hash {src.get('scenario_hash', '?')}), seed "
-        f"{src.get('seed', '?')}: {r.rows:,} replicates, {len(r.parameters)} uncertain parameters",
+        f"  {_provenance(src)}{r.rows:,} replicates, {len(r.parameters)} uncertain parameters",
         f"Outcome of interest: {outcome_label(r.outcomes)} — {r.interest:,} of {r.rows:,} replicates "
         f"({100 * r.interest / r.rows:.1f} %)",
         f"Peeling trajectory: {len(t)} boxes, coverage {t['coverage'].iloc[0]:.2f} -> "
