@@ -18,6 +18,7 @@ import pytest
 from conftest import load, run_cli
 
 import sim
+from sim import resultdir as rd
 from sim.analysis import discover as dv
 from sim.analysis import summary as sm
 from sim.analysis.discover_report import format_discover
@@ -69,8 +70,8 @@ def write_batch(
     if uncertain is not None:
         manifest["uncertain"] = uncertain
         manifest["draws"] = len(df)
-    sm.write_parquet(out / "outcomes.parquet", df, manifest)
-    sm.write_manifest(out, manifest)
+    rd.write_parquet(out / "outcomes.parquet", df, manifest)
+    rd.write_manifest(out, manifest)
     return out
 
 
@@ -253,12 +254,16 @@ def test_cli_prints_and_writes_labelled_artefacts(
     assert manifest["hypotheses_uncertain"] == ["hidden_patrons"]
     assert manifest["outcomes"] == ["palace_coup"] and manifest["chosen_box"] >= 1
     assert manifest["settings"]["ema_workbench"].startswith("3.")
-    for name in dv.FILES:
-        head = (out / name).read_text("utf-8").splitlines()
-        assert head[0] == f"# {sim.BANNER}" and head[1].startswith("# Hypotheses on:"), name
-    box = sm.read_csv(out / "box.csv", keep_default_na=False, na_values=[""])
+    for name in dv.FILES:  # label columns on every row (sim.resultdir), the notes in the manifest
+        raw = pd.read_csv(out / name)
+        assert len(raw) and (raw["banner"] == sim.BANNER).all(), name
+        assert (raw["hypotheses_on"] == "leader_gated_mediation").all(), name
+        notes = " ".join(manifest["file_notes"][name])
+        assert "switches" in notes and "hidden_patrons" in notes and "palace_coup" in notes, name
+    assert manifest["git_commit"] is None or len(manifest["git_commit"]) == 40
+    box = rd.read_csv(out / "box.csv", keep_default_na=False, na_values=[""])
     assert set(box["parameter"]) == set(UNCERTAIN)
-    trajectory = sm.read_csv(out / "trajectory.csv")
+    trajectory = rd.read_csv(out / "trajectory.csv")
     assert int(trajectory.loc[trajectory["chosen"], "box"].iloc[0]) == manifest["chosen_box"]
 
 
@@ -380,15 +385,15 @@ def test_plot_draws_tradeoff_and_box(
 # --- end to end on the engine --------------------------------------------------------------------
 
 
-def test_end_to_end_on_engine_draws(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Real per-replicate draws (`--uncertain guesses`) of mutiny_2023, in a batch's layout, discovered and drawn.
+def test_end_to_end_on_engine_guesses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every guessed parameter of mutiny_2023 drawn per replicate (as `--uncertain guesses` does), discovered.
 
-    The batch command cannot draw parameters yet, so the directory is written from
-    ``sim.simulate(..., uncertain="guesses")`` exactly as ``batch`` lays one out.
+    The batch command has no --uncertain option yet, so this directory is written from
+    ``sim.simulate(..., uncertain="guesses")`` in a batch's layout.
     """
     from sim.uncertain import numeric_keys
 
-    df = sim.simulate("mutiny_2023", runs=500, seed=1, uncertain="guesses")
+    df = sim.simulate("mutiny_2023", runs=500, seed=1, uncertain="guesses", draws=500)
     d = write_batch(tmp_path / "batch", df, uncertain=df.attrs["uncertain"])
     out, figs = tmp_path / "disc", tmp_path / "figs"
     code, stdout, err = run_cli(
@@ -397,12 +402,12 @@ def test_end_to_end_on_engine_draws(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert code == 0, err
     assert f"500 replicates, {len(df.attrs['uncertain'])} uncertain parameters" in stdout
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
-    t = sm.read_csv(out / "trajectory.csv")
+    t = rd.read_csv(out / "trajectory.csv")
     chosen = t.loc[manifest["chosen_box"]]
     assert chosen["coverage"] >= 0.5  # pruning only widens the candidate, which had coverage >= 0.5
     assert chosen["density"] > t["density"].iloc[0]  # denser than the batch as a whole
     assert bool(chosen["significant"]) and chosen["res_dim"] >= 1
-    box = sm.read_csv(out / "box.csv", keep_default_na=False, na_values=[""])
+    box = rd.read_csv(out / "box.csv", keep_default_na=False, na_values=[""])
     limited = box[box["restricted"]]
     assert len(limited) == chosen["res_dim"]
     declared = numeric_keys()
@@ -411,3 +416,55 @@ def test_end_to_end_on_engine_draws(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, _, err = run_cli(["plot", str(out), "--out", str(figs)], capsys)
     assert code == 0, err
     assert sim.BANNER in (figs / "box.svg").read_text("utf-8")
+
+
+SCENARIO_TOML = """# SPECULATIVE SCENARIO — NOT A FORECAST
+extends = "mutiny_2023"
+title = "The mutiny, with the patrons and the march drawn per replicate"
+question = "Under which drawn conditions does the mutiny end in martial law?"
+
+[uncertain]
+replicates_per_draw = 1
+"wagner.speed_kmh" = { dist = "uniform", low = 30, high = 70 }
+"kremlin.control" = { dist = "uniform", low = 0.7, high = 0.95 }
+"hypotheses.hidden_patrons.on" = { dist = "bernoulli", p = 0.5 }
+"hypotheses.hidden_patrons.covert_help" = { dist = "uniform", low = 0, high = 1 }
+"""
+
+
+def test_end_to_end_batch_then_discover(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`batch` of a scenario with an [uncertain] table, then `discover`: the patrons' switch is found.
+
+    In the engine martial law is mostly declared by the hidden patrons when the
+    column reaches Moscow, so the box must switch them on.
+    """
+    toml = tmp_path / "drawn.toml"
+    toml.write_text(SCENARIO_TOML, "utf-8")
+    batch = tmp_path / "batch"
+    code, _, err = run_cli(["batch", str(toml), "--runs", "1500", "--out", str(batch), "--quiet"], capsys)
+    assert code == 0, err
+    code, stdout, err = run_cli(["discover", str(batch), "--outcome", "martial_law"], capsys)
+    assert code == 0, err
+    assert "Uncertain switches (on in some replicates): hidden_patrons" in stdout
+    r = dv.discover(batch, "martial_law")
+    box = restricted(r)
+    assert box.loc["hypotheses.hidden_patrons.on", "values"] == "on"
+    assert r.stats["coverage"] >= 0.5 and r.stats["density"] > 2 * r.trajectory["density"].iloc[0]
+    # the four distributions of the table, not its replicates_per_draw setting
+    assert [p.key for p in r.parameters] == [
+        "wagner.speed_kmh",
+        "kremlin.control",
+        "hypotheses.hidden_patrons.on",
+        "hypotheses.hidden_patrons.covert_help",
+    ]
+
+
+def test_few_worlds_are_noted() -> None:
+    df = draws(2000, seed=9)
+    df["draw"] = np.arange(2000) // 100  # 20 worlds of 100 replicates
+    for key in UNCERTAIN:
+        df[key] = df.groupby("draw")[key].transform("first")
+    df = with_outcome(df, df["kremlin.control"] > 0.5)
+    r = dv.discover_frame(df, "palace_coup", uncertain=UNCERTAIN)
+    assert any("only 20 parameter draws" in n for n in r.notes)
+    assert "replicates_per_draw = 1" in format_discover(r)

@@ -30,24 +30,22 @@ and the switches that were uncertain.
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
-import logging
 import math
-import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .. import resultdir as rd
 from ..banner import BANNER
 from ..errors import StormError, UsageError, choices_hint
 from ..outputs import IN_POWER, OUTCOMES
 from . import discover_boxes as boxes
-from . import summary as sm
 from .discover_boxes import DEFAULT_COVERAGE, OFF, ON, Parameter
 
 #: ``leader_removed``: every outcome in which the leader is no longer in power.
@@ -59,6 +57,7 @@ DEFAULT_SIGNIFICANCE = 0.05
 MAX_VALUES = 6_000_000
 FILES = ("trajectory.csv", "box.csv", "limits.csv")
 MAX_RESAMPLE = 100
+FEW_DRAWS = 50  # fewer distinct worlds than this and a box is little more than a list of them
 _NOT_PARAMETERS = ("draw", "replicate")
 
 
@@ -111,7 +110,10 @@ def parse_outcomes(names: str | Sequence[str]) -> tuple[str, ...]:
 
 def select_keys(uncertain: Mapping[str, Any], patterns: Sequence[str] | None = None) -> list[str]:
     """The uncertain keys PRIM is given: all, or those matching any shell pattern (``wagner.*``)."""
-    keys = [k for k in uncertain if k not in _NOT_PARAMETERS]
+    # Only distributions: the [uncertain] table's settings (replicates_per_draw, ...) are not parameters.
+    keys = [
+        k for k, v in uncertain.items() if k not in _NOT_PARAMETERS and isinstance(v, Mapping) and "dist" in v
+    ]
     if not patterns:
         return keys
     picked = set()
@@ -223,7 +225,7 @@ class DiscoverResult:
         from .. import __version__
 
         src = self.source
-        keep = ("scenario_name", "scenario_path", "scenario_hash", "seed", "runs", "start", "end")
+        keep = ("scenario_name", "scenario_path", "scenario_hash", "seed", "runs", "engine", "start", "end")
         return {
             "banner": BANNER,
             "kind": "discover",
@@ -249,13 +251,20 @@ class DiscoverResult:
                 for p in self.parameters
             ],
             "notes": self.notes,
-            "files": [*FILES, sm.MANIFEST],
+            "files": [*FILES, rd.MANIFEST],
             "version": __version__,
+            **rd.provenance(),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
 
     def write(self, out: str | Path, overwrite: bool = False) -> Path:
-        """Write trajectory.csv, box.csv, limits.csv and (last) manifest.json, all labelled."""
-        path = sm.prepare_out(out, overwrite)
+        """Write trajectory.csv, box.csv, limits.csv and (last) manifest.json, all labelled.
+
+        The CSV files carry the banner and the hypotheses on in their label
+        columns (:mod:`sim.resultdir`); their notes (the outcome, the rule, the
+        switches drawn per replicate) go to the manifest's ``file_notes``.
+        """
+        path = rd.prepare_out(out, overwrite)
         manifest = self.manifest()
         extra = [
             f"Outcome of interest: {outcome_label(self.outcomes)}; chosen box {self.chosen}: {self.rule}"
@@ -263,25 +272,11 @@ class DiscoverResult:
         switches = manifest["hypotheses_uncertain"]
         if switches:
             extra.insert(0, "Uncertain switches (on in some replicates): " + ", ".join(switches))
-        sm.write_csv(path / "trajectory.csv", self.trajectory, manifest, extra)
-        sm.write_csv(path / "box.csv", self.box(), manifest, extra)
-        sm.write_csv(path / "limits.csv", self.limits, manifest, extra)
-        sm.write_manifest(path, manifest)
+        rd.write_csv(path / "trajectory.csv", self.trajectory, manifest, extra)
+        rd.write_csv(path / "box.csv", self.box(), manifest, extra)
+        rd.write_csv(path / "limits.csv", self.limits, manifest, extra)
+        rd.write_manifest(path, manifest)
         return path
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """EMA's optional-dependency warnings and pandas deprecations are not the user's business."""
-    logger = logging.getLogger("EMA")
-    level = logger.level
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        logger.setLevel(logging.WARNING)
-        try:
-            yield
-        finally:
-            logger.setLevel(level)
 
 
 def _check_unit(name: str, value: float | None) -> None:
@@ -348,6 +343,11 @@ def discover_frame(
         notes.append(f"a random subset of {sample:,} replicates (seed {seed}) was analysed")
     if len(df) * len(keys) > MAX_VALUES:
         raise TooLargeError(where, len(df), len(keys))
+    if "draw" in df.columns and (worlds := int(df["draw"].nunique())) < FEW_DRAWS:
+        notes.append(
+            f"only {worlds} parameter draws (worlds) among the {len(df):,} replicates: PRIM can only "
+            "tell these apart; for discovery draw one world per replicate (replicates_per_draw = 1)"
+        )
     y = df["outcome"].astype(str).isin(wanted).to_numpy().astype(np.int64)
     interest = int(y.sum())
     if interest == 0 or interest == len(y):
@@ -359,7 +359,7 @@ def discover_frame(
     x, parameters, observed = _inputs(df, keys, uncertain, where, notes)
     if x.shape[1] == 0:
         raise DiscoverError(f"{where}: every uncertain parameter is constant; nothing for PRIM to restrict")
-    with _quiet():
+    with boxes.quiet():
         import ema_workbench
         from ema_workbench.analysis import prim
 
@@ -383,7 +383,7 @@ def discover_frame(
         )
     reproduce = None
     if resample:
-        with _quiet():
+        with boxes.quiet():
             scores = found.resample(chosen, iterations=resample, p=0.5, rng=seed)
         # percent of the reruns whose box nearest in coverage (density) restricts the parameter
         reproduce = scores.set_axis(["reproduce_coverage", "reproduce_density"], axis=1)
@@ -457,7 +457,7 @@ def _inputs(
 def discover(directory: str | Path, outcomes: str | Sequence[str], **options: Any) -> DiscoverResult:
     """Scenario discovery on a batch result directory (see :func:`discover_frame` for ``options``)."""
     d = Path(directory)
-    manifest = sm.read_manifest(d)
+    manifest = rd.read_manifest(d)
     path = d / "outcomes.parquet"
     if manifest.get("complete") is False:
         raise DiscoverError(f"{d}: the batch is not finished (complete: false); run it again to resume")
@@ -466,7 +466,7 @@ def discover(directory: str | Path, outcomes: str | Sequence[str], **options: An
             f"{d}: no outcomes.parquet (a {manifest['kind']!r} result); give a batch directory"
         )
     uncertain = manifest.get("uncertain") or {}
-    if not isinstance(uncertain, dict) or not [k for k in uncertain if k not in _NOT_PARAMETERS]:
+    if not isinstance(uncertain, dict) or not select_keys(uncertain):
         raise NoUncertainError(str(d))
     parse_outcomes(outcomes)  # a bad name is reported before the file is read
     import pyarrow.parquet as pq
@@ -478,7 +478,7 @@ def discover(directory: str | Path, outcomes: str | Sequence[str], **options: An
         sample = options.get("sample")
         if min(rows, sample or rows) * len(keys) > MAX_VALUES:  # refuse before reading it all
             raise TooLargeError(str(d), min(rows, sample or rows), len(keys))
-        wanted = [c for c in ["outcome", *keys] if c in names]
+        wanted = [c for c in ["outcome", "draw", *keys] if c in names]
         df = pd.read_parquet(path, columns=wanted)
     except (OSError, ValueError) as err:
         raise DiscoverError(f"{path}: cannot read: {err}") from None

@@ -8,8 +8,11 @@ read from the ``PrimBox`` attributes of the EMA workbench 3.x
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,3 +181,17 @@ def prune(found: Any, x: pd.DataFrame, init: pd.DataFrame, i: int, significance:
             dropped.append(f"{key} {'lower' if side == 0 else 'upper'} limit (quasi-p {q:.2g})")
         found.update(lims, np.flatnonzero(in_box(x, lims)))
         i = len(found.box_lims) - 1
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """EMA's optional-dependency warnings and pandas deprecations are not the user's business."""
+    logger = logging.getLogger("EMA")
+    level = logger.level
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logger.setLevel(logging.WARNING)
+        try:
+            yield
+        finally:
+            logger.setLevel(level)

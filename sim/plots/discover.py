@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 
-from ..analysis import summary as sm
+from .. import resultdir as rd
 from .draw import label, new_figure
 
 KIND = "discover"
@@ -28,17 +28,17 @@ def tradeoff_data(directory: str | Path) -> pd.DataFrame:
     """The peeling trajectory (origin "prim") and the pruned boxes (origin "pruned"), per box:
     coverage, density, mass, res_dim, significant, chosen."""
     d = Path(directory)
-    if sm.read_manifest(d)["kind"] != KIND:
+    if rd.read_manifest(d)["kind"] != KIND:
         return pd.DataFrame()
-    return sm.read_csv(d / "trajectory.csv")
+    return rd.read_csv(d / "trajectory.csv")
 
 
 def box_data(directory: str | Path) -> pd.DataFrame:
     """The chosen box's restricted parameters with limits as shares of each parameter's range."""
     d = Path(directory)
-    if sm.read_manifest(d)["kind"] != KIND:
+    if rd.read_manifest(d)["kind"] != KIND:
         return pd.DataFrame()
-    b = sm.read_csv(d / "box.csv", keep_default_na=False, na_values=[""])
+    b = rd.read_csv(d / "box.csv", keep_default_na=False, na_values=[""])
     b["values"] = b["values"].astype(object).fillna("").astype(str)  # all empty: read as floats
     return b[b["restricted"].astype(bool)].reset_index(drop=True)
 
@@ -192,7 +192,7 @@ def box(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
 
 def figures(directory: str | Path) -> dict[str, Figure]:
     """Both figures of a discover directory, by file stem."""
-    manifest = sm.read_manifest(directory)
+    manifest = rd.read_manifest(directory)
     return {
         "tradeoff": tradeoff(tradeoff_data(directory), manifest),
         "box": box(box_data(directory), manifest),
