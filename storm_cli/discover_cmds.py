@@ -222,7 +222,7 @@ def _errors(directory: str) -> Iterator[None]:
             raise dv.DiscoverError(
                 f"{directory}: no uncertain parameters (its replicates all ran one parameter set); "
                 "make a batch whose replicates draw them: perfect-storm batch SCENARIO --uncertain guesses "
-                "--runs N --out DIR"
+                "--runs N --out DIR (or a scenario with an [uncertain] table)"
             ) from None
         except dv.TooLargeError as err:
             raise UsageError(
