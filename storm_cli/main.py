@@ -54,6 +54,10 @@ LAZY: dict[str, tuple[str, str]] = {
         "storm_cli.replay_cmds",
         "Rerun a result from its MANIFEST and check that it comes out bit for bit the same.",
     ),
+    "discover": (
+        "storm_cli.discover_cmds",
+        "Scenario discovery with PRIM: under which drawn parameters does RESULT_DIR end in --outcome?",
+    ),
 }
 #: Modules that add commands eagerly (``register(cli)`` at start-up); prefer an entry in LAZY.
 EXTENSIONS: tuple[str, ...] = ()

@@ -56,6 +56,11 @@ def figures(directory: str | Path) -> dict[str, Figure]:
     d = Path(directory)
     manifest = sm.read_manifest(d)
     kind = manifest["kind"]
+    if kind == "discover":  # PRIM's figures live in their own module
+        from . import discover
+
+        with _style():
+            return discover.figures(d)
     if kind not in KINDS:
         raise StormError(f"{d}: cannot plot a {kind!r} result; kinds with figures: {', '.join(KINDS)}")
     if kind == "batch" and manifest.get("complete") is False:
