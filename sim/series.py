@@ -127,6 +127,30 @@ class SeriesHistogram:
         return self.counts
 
 
+class LiveSums:
+    """A model observer: per step, the sum of each series over the replicates still running.
+
+    A replicate counts in every step up to and including the one in which it
+    ended (with its value at the end of that step) and in none after, the same
+    rule as the fan chart's bands. ``sums`` has shape (steps, len(SERIES)),
+    ``counts`` shape (steps,); sums and counts of chunks or blocks of replicates
+    add up, so a pooled mean is exact however the replicates were split.
+    """
+
+    def __init__(self, spec: Scenario, replicates: int) -> None:
+        n_steps = Clock(spec).n_steps
+        self.sums = np.zeros((n_steps, len(SERIES)))
+        self.counts = np.zeros(n_steps, dtype=np.int64)
+        self.alive = np.ones(int(replicates), dtype=bool)  # running at the start of the step
+
+    def __call__(self, model: StormModel) -> None:
+        step, live = model.step_index, self.alive
+        self.counts[step] = np.count_nonzero(live)
+        for i, values in enumerate(model.series_values()):
+            self.sums[step, i] = float(np.sum(values, where=live))
+        self.alive = model.alive.copy()
+
+
 def quantile_table(spec: Scenario, counts: np.ndarray, bins: int = BINS) -> pd.DataFrame:
     """Quantiles per step and series from merged histogram ``counts``.
 
