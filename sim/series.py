@@ -16,9 +16,12 @@ Values below the range (or NaN) and above hi + w are counted in an underflow
 and an overflow bin, reported in the ``below``/``above`` columns; a quantile
 that falls among them is clamped to the edge of the range.
 
-A replicate that has ended keeps the value it had at the end of the step in
-which it ended (its state is frozen there), so it keeps counting in every later
-step: each step's quantiles are over all replicates of the batch.
+A replicate counts in every step up to and including the one in which it
+ended (with its value at the end of that step) and in none after: an ended
+replicate leaves the bands. Its frozen state must not stand in for a live one
+(a column that took Moscow would otherwise draw "31 km from Moscow" for years).
+Each step's quantiles are therefore over the replicates still running at its
+start, ``n`` of them (0 once all have ended: the quantiles are then NaN).
 """
 
 from __future__ import annotations
@@ -55,13 +58,22 @@ def step_end_hours(spec: Scenario) -> np.ndarray:
     return np.asarray(clock.hours + clock.dt, dtype=float)
 
 
+#: What the manifest of a batch says about its series.parquet.
+NOTE = (
+    "quantiles from fixed-bin histograms merged exactly over chunks, interpolated within a bin; "
+    "each step's quantiles are over the n replicates still running at its start (an ended "
+    "replicate counts in the step it ended in, then leaves)"
+)
+
+
 class SeriesHistogram:
     """A model observer: per-step histogram counts of every series.
 
     ``counts`` has shape (steps, len(SERIES), BINS + 3): bin 0 is the
     underflow (below the range, or NaN), 1..BINS + 1 the regular bins of width
     w = (hi - lo) / BINS starting at lo (the last one, [hi, hi + w), holds
-    the top of the range), BINS + 2 the overflow.
+    the top of the range), BINS + 2 the overflow. Step s counts the replicates
+    running at its start (see the module's docstring).
     """
 
     def __init__(self, spec: Scenario, replicates: int, bins: int = BINS) -> None:
@@ -77,16 +89,14 @@ class SeriesHistogram:
         self.R = int(replicates)
         self.buf = np.empty((len(SERIES), self.R))
         self.idx = np.empty((len(SERIES), self.R), dtype=np.int32)
-        # Ended replicates are frozen: their bins are counted once in `dead`
-        # rather than copied forward replicate by replicate.
-        self.alive = np.ones(self.R, dtype=bool)
+        self.alive = np.ones(self.R, dtype=bool)  # running at the start of the step
         self.n_alive = self.R
-        self.dead = np.zeros(len(SERIES) * self.width, dtype=np.int64)
         self.alive_cols = np.arange(self.R)
         self.dead_cells = np.zeros(0, dtype=np.intp)
-        self.last = -1
 
     def __call__(self, model: StormModel) -> None:
+        if self.n_alive == 0:
+            return
         buf, idx = self.buf, self.idx
         for i, values in enumerate(model.series_values()):
             np.multiply(values, self.scale[i], out=buf[i])
@@ -97,22 +107,18 @@ class SeriesHistogram:
             idx[...] = buf
         np.clip(idx, 0, self.bins + 2, out=idx)
         idx += self.offsets
-        size = self.dead.size
+        size = len(SERIES) * self.width
         if self.n_alive == self.R:
             flat = np.bincount(idx.ravel(), minlength=size)
         elif 2 * self.n_alive >= self.R:
             # Few ended: send their cells to a trash bin past the end, count all.
             np.put(idx, self.dead_cells, size)
-            flat = np.bincount(idx.ravel(), minlength=size + 1)[:size] + self.dead
+            flat = np.bincount(idx.ravel(), minlength=size + 1)[:size]
         else:
-            flat = np.bincount(np.take(idx, self.alive_cols, axis=1).ravel(), minlength=size) + self.dead
-        step = model.step_index
-        self.counts[step] = flat.reshape(len(SERIES), self.width)
-        self.last = step
+            flat = np.bincount(np.take(idx, self.alive_cols, axis=1).ravel(), minlength=size)
+        self.counts[model.step_index] = flat.reshape(len(SERIES), self.width)
         n_alive = int(np.count_nonzero(model.alive))
-        if n_alive != self.n_alive:  # some ended in this step: freeze their bins
-            ended = np.flatnonzero(self.alive & ~model.alive)
-            self.dead += np.bincount(np.take(idx, ended, axis=1).ravel(), minlength=size)
+        if n_alive != self.n_alive:  # some ended in this step: they leave from the next one
             self.alive = model.alive.copy()
             self.n_alive = n_alive
             self.alive_cols = np.flatnonzero(self.alive)
@@ -120,10 +126,7 @@ class SeriesHistogram:
             self.dead_cells = (np.arange(len(SERIES))[:, None] * self.R + dead_cols).ravel()
 
     def finish(self) -> np.ndarray:
-        """The counts, with steps after the model stopped (all ended) filled in."""
-        if 0 <= self.last < self.n_steps - 1:
-            # Every replicate is frozen from here on: the histogram stays as it is.
-            self.counts[self.last + 1 :] = self.counts[self.last]
+        """The counts (steps after every replicate ended count nobody)."""
         return self.counts
 
 
@@ -177,7 +180,7 @@ def quantile_table(spec: Scenario, counts: np.ndarray, bins: int = BINS) -> pd.D
             frac = np.where(inside > 0, (target - before) / inside, 0.0)
         value = lo + (j - 1 + frac) * width
         value = np.where(j == 0, lo, np.where(j == bins + 2, top, value))
-        out[col] = value
+        out[col] = np.where(n > 0, value, np.nan)  # nobody running: no quantile
     hours = step_end_hours(spec)[:n_steps]
     S = len(SERIES)
     # Milliseconds: the unit Parquet keeps, so a table read back compares equal.
