@@ -26,18 +26,17 @@ start, ``n`` of them (0 once all have ended: the quantiles are then NaN).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import outputs as out
 from .clock import Clock
-from .outputs import SERIES
+from .model import StormModel
+from .outputs import OUTCOMES, SERIES
 from .scenario import Scenario
-
-if TYPE_CHECKING:
-    from .model import StormModel
 
 #: Regular bins per series (plus one underflow and one overflow bin).
 BINS = 1000
@@ -205,3 +204,129 @@ def quantile_table(spec: Scenario, counts: np.ndarray, bins: int = BINS) -> pd.D
 def resolution(spec: Scenario, bins: int = BINS) -> dict[str, float]:
     """The width of one bin of each series (the quantiles' resolution)."""
     return {s: (hi - lo) / bins for s, (lo, hi) in ranges(spec).items()}
+
+
+# --- per-replicate trajectories -----------------------------------------------------------
+
+
+class Recorder:
+    """A model observer keeping every replicate's series values, step by step (float32).
+
+    ``values`` has shape (steps, len(SERIES), R); ``running`` (steps, R) says
+    whether a replicate was running at the start of the step (see the module's
+    docstring). Memory is 17 bytes per replicate and step: meant for samples.
+    """
+
+    def __init__(self, spec: Scenario, replicates: int) -> None:
+        n_steps = Clock(spec).n_steps
+        self.values = np.full((n_steps, len(SERIES), int(replicates)), np.nan, dtype=np.float32)
+        self.running = np.zeros((n_steps, int(replicates)), dtype=bool)
+        self.alive = np.ones(int(replicates), dtype=bool)
+        self.ids = np.arange(int(replicates), dtype=np.int64)  # replicate ids (set by record)
+        self.outcome = np.full(int(replicates), "", dtype=object)  # final outcomes (set by record)
+
+    def __call__(self, model: StormModel) -> None:
+        step = model.step_index
+        self.running[step] = self.alive
+        for i, values in enumerate(model.series_values()):
+            self.values[step, i] = values
+        self.alive = model.alive.copy()
+
+
+def _runs(ids: np.ndarray) -> list[tuple[int, int]]:
+    """(first, count) of each run of consecutive replicate ids."""
+    if len(ids) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(ids) != 1) + 1
+    starts = np.concatenate([[0], breaks])
+    ends = np.concatenate([breaks, [len(ids)]])
+    return [(int(ids[a]), int(b - a)) for a, b in zip(starts, ends, strict=True)]
+
+
+def record(spec: Scenario, seed: int, replicates: Sequence[int] | np.ndarray) -> Recorder:
+    """Simulate the given replicate ids (any order; run as blocks of consecutive ids) and record them.
+
+    Replicates are a pure function of (seed, id), so these are the very
+    trajectories of those replicates in any batch. The recorder gains
+    ``ids`` and ``outcome`` (names), in the sorted order of the ids.
+    """
+    ids = np.unique(np.asarray(replicates, dtype=np.int64))
+    rec = Recorder(spec, len(ids))
+    outcomes = np.empty(len(ids), dtype=object)
+    pos = 0
+    for first, count in _runs(ids):
+        part = Recorder(spec, count)
+        model = StormModel(spec, replicates=count, rng=seed, first_replicate=first, observers=[part]).run()
+        rec.values[:, :, pos : pos + count] = part.values
+        rec.running[:, pos : pos + count] = part.running
+        outcomes[pos : pos + count] = np.array(OUTCOMES, dtype=object)[model.outcome]
+        pos += count
+    rec.ids, rec.outcome = ids, outcomes
+    return rec
+
+
+def _times(spec: Scenario, hours: np.ndarray) -> np.ndarray:
+    return (np.datetime64(spec.start, "s") + (hours * 3600).round().astype("timedelta64[s]")).astype(
+        "datetime64[ms]"
+    )
+
+
+def trajectory_table(spec: Scenario, rec: Recorder) -> pd.DataFrame:
+    """Long format, one row per (replicate, step, series) while the replicate runs.
+
+    Columns: replicate, outcome (its final outcome), step, time, hours, series, value.
+    """
+    hours = step_end_hours(spec)
+    step, col = np.nonzero(rec.running)  # (step, replicate) pairs, step-major
+    order = np.lexsort((step, col))  # by replicate, then step
+    step, col = step[order], col[order]
+    S = len(SERIES)
+    values = rec.values[step, :, col]  # (pairs, S)
+    ids, outcome = rec.ids[col], rec.outcome[col]
+    return pd.DataFrame(
+        {
+            "replicate": np.repeat(ids, S),
+            "outcome": pd.Categorical(np.repeat(outcome, S), categories=OUTCOMES),
+            "step": np.repeat(step.astype(np.int64), S),
+            "time": np.repeat(_times(spec, hours[step]), S),
+            "hours": np.repeat(hours[step], S),
+            "series": pd.Categorical(np.tile(np.array(SERIES, dtype=object), len(step)), categories=SERIES),
+            "value": values.astype(np.float64).ravel(),
+        }
+    )
+
+
+def quantiles_by_outcome(spec: Scenario, rec: Recorder) -> pd.DataFrame:
+    """Per outcome, step and series: n running and the quantiles over them (exact, from the sample)."""
+    hours = step_end_hours(spec)
+    frames = []
+    for o in OUTCOMES:
+        mine = rec.outcome == o
+        if not mine.any():
+            continue
+        vals = rec.values[:, :, mine].astype(np.float64)
+        run = rec.running[:, mine]
+        vals[np.broadcast_to(~run[:, None, :], vals.shape)] = np.nan
+        n = run.sum(axis=1)
+        keep = n > 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a series all NaN in a step stays NaN
+            q = np.nanquantile(vals[keep], QUANTILES, axis=2)  # (Q, steps kept, S)
+        steps = np.flatnonzero(keep)
+        S = len(SERIES)
+        frame = pd.DataFrame(
+            {
+                "outcome": o,
+                "step": np.repeat(steps.astype(np.int64), S),
+                "time": np.repeat(_times(spec, hours[steps]), S),
+                "hours": np.repeat(hours[steps], S),
+                "series": np.tile(np.array(SERIES, dtype=object), len(steps)),
+                "n": np.repeat(n[keep], S),
+                **{c: q[k].ravel() for k, c in enumerate(QUANTILE_COLUMNS)},
+            }
+        )
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    out["outcome"] = pd.Categorical(out["outcome"], categories=OUTCOMES)
+    out["series"] = pd.Categorical(out["series"], categories=SERIES)
+    return out
