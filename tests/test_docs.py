@@ -190,3 +190,30 @@ def test_no_file_points_outside_the_repository() -> None:
     )
     fixed = POINTING_OUTSIDE - files
     assert not fixed, f"no longer point outside the repository, remove from POINTING_OUTSIDE: {sorted(fixed)}"
+
+
+def test_run_py_without_the_venv_says_to_bootstrap() -> None:
+    import subprocess
+    import sys
+
+    root = DOCS.parent
+    # -S: no site-packages, as with a system Python that lacks the dependencies.
+    done = subprocess.run(
+        [sys.executable, "-S", "-E", "run.py", "list"], cwd=root, capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "bash scripts/bootstrap.sh" in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_citation_file_is_valid_cff() -> None:
+    yaml = pytest.importorskip("yaml")
+    root = DOCS.parent
+    cff = yaml.safe_load((root / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cff["cff-version"] == "1.2.0"
+    for key in ("message", "title", "authors"):
+        assert cff.get(key), key
+    assert all("name" in a or "family-names" in a for a in cff["authors"])
+    assert cff["license"] == "MIT" and "MIT License" in (root / "LICENSE").read_text(encoding="utf-8")
+    assert str(cff["version"]) == sim.__version__
