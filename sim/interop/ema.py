@@ -49,11 +49,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import catalog
-from ..agents import MUTINY_ENDS
+from ..api import prepare
 from ..errors import UsageError, choices_hint
 from ..hypotheses import REGISTRY
 from ..interventions import INTERVENTIONS
-from ..model import OUTCOMES, SERIES, StormModel
+from ..model import StormModel
+from ..outputs import FIGURE_SPECS, MUTINY_ENDS, OUTCOMES, SERIES
 from ..params import PARAMS
 from ..scenario import TIME_PARAMS, Scenario, load_scenario, settable_keys
 from ..series import LiveSums, step_end_hours
@@ -66,17 +67,9 @@ if TYPE_CHECKING:
 #: The variable that selects an intervention (or NONE).
 INTERVENTION = "intervention"
 NONE = "none"
-#: Per-replicate figures reported as means (NaN where undefined, e.g. no mutiny, is left out).
-FIGURES = (
-    "end_hours",
-    "closest_km_to_moscow",
-    "mutiny_hours",
-    "leaks",
-    "leader_elite_support",
-    "regime_control",
-    "storm_peak",
-    "public_support",
-)
+#: Per-replicate figures reported as means (NaN where undefined, e.g. no mutiny, is left out):
+#: the end time in hours and every numeric figure declared in sim.outputs.
+FIGURES = ("end_hours", *(f.name for f in FIGURE_SPECS if f.kind in ("float", "int")))
 DEFAULT_BLOCK = 200
 DEFAULT_BLOCKS = 2
 
@@ -179,26 +172,20 @@ def _plain(value: Any) -> Any:
 
 
 def apply(spec: Scenario, values: Mapping[str, Any]) -> Scenario:
-    """A copy of ``spec`` with ``values`` (dotted keys, or ``intervention``) set; UsageError naming a bad key."""
-    sets = {}
+    """``spec`` with ``values`` (dotted keys, or ``intervention``) applied; UsageError naming a bad key."""
+    overrides: dict[str, Any] = {}
     chosen: list[str] = []
     for key, raw in values.items():
         value = _plain(raw)
         if key == INTERVENTION:
             if value != NONE:
                 chosen.append(str(value))
-        elif key.endswith(".on"):
-            if not isinstance(value, bool):
-                raise UsageError(f"{key}: expected True or False, got {value!r}")
-            sets[key] = value
+        elif key.endswith(".on") and not isinstance(value, bool):
+            raise UsageError(f"{key}: expected True or False, got {value!r}")
         else:
-            sets[key] = value
-    # Today's path: a changed copy of the scenario per experiment. The checks
-    # (known key, declared range) are the scenario's own.
-    new = spec.with_overrides(interventions=chosen)
-    for key, value in sets.items():
-        new.set_key(key, value, where="EMA parameter")
-    return new
+            overrides[key] = value
+    # The library's own typed path (checks: known key, declared range).
+    return prepare(spec, overrides=overrides, interventions=chosen)
 
 
 def run_block(
