@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Create .venv with Python 3.12 and install Perfect Storm into it.
 #   bash scripts/bootstrap.sh          the package (CLI, batch, plots)
-#   bash scripts/bootstrap.sh --test   plus the page and the test tools
+#   bash scripts/bootstrap.sh --test   plus the page, the notebook kernel and the test tools
+# Each step prints one line ("bootstrap: ...") so a slow or failing step is easy to spot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+say() { echo "bootstrap: $*"; }
 
 find_python() {
   for cand in python3.12 "$HOME"/.pyenv/versions/3.12*/bin/python3.12 /root/.pyenv/versions/3.12*/bin/python3.12 \
@@ -15,14 +18,28 @@ find_python() {
   return 1
 }
 
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
+case "${1:-}" in
+  ""|--test) ;;
+  *) echo "bootstrap: unknown option ${1} (valid: --test)" >&2; exit 2 ;;
+esac
+
+if [ -x .venv/bin/python ] && .venv/bin/python -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
+  say "using the existing .venv ($(.venv/bin/python --version 2>&1))"
+else
   PY=$(find_python) || { echo "bootstrap: Python 3.12 not found (needed by mesa 3.5); install python3.12" >&2; exit 1; }
+  say "creating .venv with $PY"
   rm -rf .venv
   "$PY" -m venv .venv
 fi
+say "upgrading pip"
 .venv/bin/python -m pip install -q --upgrade pip
 if [ "${1:-}" = "--test" ]; then
+  say "installing perfect-storm with the test extra (page, notebook kernel, linters)"
   .venv/bin/python -m pip install -q -e ".[test]"
 else
+  say "installing perfect-storm (editable)"
   .venv/bin/python -m pip install -q -e .
 fi
+say "checking the install"
+.venv/bin/python -c 'import sim, storm_cli; print("bootstrap: perfect-storm", sim.__version__, "ready:", sim.BANNER)'
+say "done: run .venv/bin/perfect-storm --help"

@@ -16,25 +16,27 @@ Values below the range (or NaN) and above hi + w are counted in an underflow
 and an overflow bin, reported in the ``below``/``above`` columns; a quantile
 that falls among them is clamped to the edge of the range.
 
-A replicate that has ended keeps the value it had at the end of the step in
-which it ended (its state is frozen there), so it keeps counting in every later
-step: each step's quantiles are over all replicates of the batch.
+A replicate counts in every step up to and including the one in which it
+ended (with its value at the end of that step) and in none after: an ended
+replicate leaves the bands. Its frozen state must not stand in for a live one
+(a column that took Moscow would otherwise draw "31 km from Moscow" for years).
+Each step's quantiles are therefore over the replicates still running at its
+start, ``n`` of them (0 once all have ended: the quantiles are then NaN).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import outputs as out
 from .clock import Clock
-from .outputs import SERIES
+from .model import StormModel
+from .outputs import OUTCOMES, SERIES
 from .scenario import Scenario
-
-if TYPE_CHECKING:
-    from .model import StormModel
 
 #: Regular bins per series (plus one underflow and one overflow bin).
 BINS = 1000
@@ -55,13 +57,22 @@ def step_end_hours(spec: Scenario) -> np.ndarray:
     return np.asarray(clock.hours + clock.dt, dtype=float)
 
 
+#: What the manifest of a batch says about its series.parquet.
+NOTE = (
+    "quantiles from fixed-bin histograms merged exactly over chunks, interpolated within a bin; "
+    "each step's quantiles are over the n replicates still running at its start (an ended "
+    "replicate counts in the step it ended in, then leaves)"
+)
+
+
 class SeriesHistogram:
     """A model observer: per-step histogram counts of every series.
 
     ``counts`` has shape (steps, len(SERIES), BINS + 3): bin 0 is the
     underflow (below the range, or NaN), 1..BINS + 1 the regular bins of width
     w = (hi - lo) / BINS starting at lo (the last one, [hi, hi + w), holds
-    the top of the range), BINS + 2 the overflow.
+    the top of the range), BINS + 2 the overflow. Step s counts the replicates
+    running at its start (see the module's docstring).
     """
 
     def __init__(self, spec: Scenario, replicates: int, bins: int = BINS) -> None:
@@ -77,16 +88,14 @@ class SeriesHistogram:
         self.R = int(replicates)
         self.buf = np.empty((len(SERIES), self.R))
         self.idx = np.empty((len(SERIES), self.R), dtype=np.int32)
-        # Ended replicates are frozen: their bins are counted once in `dead`
-        # rather than copied forward replicate by replicate.
-        self.alive = np.ones(self.R, dtype=bool)
+        self.alive = np.ones(self.R, dtype=bool)  # running at the start of the step
         self.n_alive = self.R
-        self.dead = np.zeros(len(SERIES) * self.width, dtype=np.int64)
         self.alive_cols = np.arange(self.R)
         self.dead_cells = np.zeros(0, dtype=np.intp)
-        self.last = -1
 
     def __call__(self, model: StormModel) -> None:
+        if self.n_alive == 0:
+            return
         buf, idx = self.buf, self.idx
         for i, values in enumerate(model.series_values()):
             np.multiply(values, self.scale[i], out=buf[i])
@@ -97,22 +106,18 @@ class SeriesHistogram:
             idx[...] = buf
         np.clip(idx, 0, self.bins + 2, out=idx)
         idx += self.offsets
-        size = self.dead.size
+        size = len(SERIES) * self.width
         if self.n_alive == self.R:
             flat = np.bincount(idx.ravel(), minlength=size)
         elif 2 * self.n_alive >= self.R:
             # Few ended: send their cells to a trash bin past the end, count all.
             np.put(idx, self.dead_cells, size)
-            flat = np.bincount(idx.ravel(), minlength=size + 1)[:size] + self.dead
+            flat = np.bincount(idx.ravel(), minlength=size + 1)[:size]
         else:
-            flat = np.bincount(np.take(idx, self.alive_cols, axis=1).ravel(), minlength=size) + self.dead
-        step = model.step_index
-        self.counts[step] = flat.reshape(len(SERIES), self.width)
-        self.last = step
+            flat = np.bincount(np.take(idx, self.alive_cols, axis=1).ravel(), minlength=size)
+        self.counts[model.step_index] = flat.reshape(len(SERIES), self.width)
         n_alive = int(np.count_nonzero(model.alive))
-        if n_alive != self.n_alive:  # some ended in this step: freeze their bins
-            ended = np.flatnonzero(self.alive & ~model.alive)
-            self.dead += np.bincount(np.take(idx, ended, axis=1).ravel(), minlength=size)
+        if n_alive != self.n_alive:  # some ended in this step: they leave from the next one
             self.alive = model.alive.copy()
             self.n_alive = n_alive
             self.alive_cols = np.flatnonzero(self.alive)
@@ -120,11 +125,32 @@ class SeriesHistogram:
             self.dead_cells = (np.arange(len(SERIES))[:, None] * self.R + dead_cols).ravel()
 
     def finish(self) -> np.ndarray:
-        """The counts, with steps after the model stopped (all ended) filled in."""
-        if 0 <= self.last < self.n_steps - 1:
-            # Every replicate is frozen from here on: the histogram stays as it is.
-            self.counts[self.last + 1 :] = self.counts[self.last]
+        """The counts (steps after every replicate ended count nobody)."""
         return self.counts
+
+
+class LiveSums:
+    """A model observer: per step, the sum of each series over the replicates still running.
+
+    A replicate counts in every step up to and including the one in which it
+    ended (with its value at the end of that step) and in none after, the same
+    rule as the fan chart's bands. ``sums`` has shape (steps, len(SERIES)),
+    ``counts`` shape (steps,); sums and counts of chunks or blocks of replicates
+    add up, so a pooled mean is exact however the replicates were split.
+    """
+
+    def __init__(self, spec: Scenario, replicates: int) -> None:
+        n_steps = Clock(spec).n_steps
+        self.sums = np.zeros((n_steps, len(SERIES)))
+        self.counts = np.zeros(n_steps, dtype=np.int64)
+        self.alive = np.ones(int(replicates), dtype=bool)  # running at the start of the step
+
+    def __call__(self, model: StormModel) -> None:
+        step, live = model.step_index, self.alive
+        self.counts[step] = np.count_nonzero(live)
+        for i, values in enumerate(model.series_values()):
+            self.sums[step, i] = float(np.sum(values, where=live))
+        self.alive = model.alive.copy()
 
 
 def quantile_table(spec: Scenario, counts: np.ndarray, bins: int = BINS) -> pd.DataFrame:
@@ -153,7 +179,7 @@ def quantile_table(spec: Scenario, counts: np.ndarray, bins: int = BINS) -> pd.D
             frac = np.where(inside > 0, (target - before) / inside, 0.0)
         value = lo + (j - 1 + frac) * width
         value = np.where(j == 0, lo, np.where(j == bins + 2, top, value))
-        out[col] = value
+        out[col] = np.where(n > 0, value, np.nan)  # nobody running: no quantile
     hours = step_end_hours(spec)[:n_steps]
     S = len(SERIES)
     # Milliseconds: the unit Parquet keeps, so a table read back compares equal.
@@ -178,3 +204,129 @@ def quantile_table(spec: Scenario, counts: np.ndarray, bins: int = BINS) -> pd.D
 def resolution(spec: Scenario, bins: int = BINS) -> dict[str, float]:
     """The width of one bin of each series (the quantiles' resolution)."""
     return {s: (hi - lo) / bins for s, (lo, hi) in ranges(spec).items()}
+
+
+# --- per-replicate trajectories -----------------------------------------------------------
+
+
+class Recorder:
+    """A model observer keeping every replicate's series values, step by step (float32).
+
+    ``values`` has shape (steps, len(SERIES), R); ``running`` (steps, R) says
+    whether a replicate was running at the start of the step (see the module's
+    docstring). Memory is 17 bytes per replicate and step: meant for samples.
+    """
+
+    def __init__(self, spec: Scenario, replicates: int) -> None:
+        n_steps = Clock(spec).n_steps
+        self.values = np.full((n_steps, len(SERIES), int(replicates)), np.nan, dtype=np.float32)
+        self.running = np.zeros((n_steps, int(replicates)), dtype=bool)
+        self.alive = np.ones(int(replicates), dtype=bool)
+        self.ids = np.arange(int(replicates), dtype=np.int64)  # replicate ids (set by record)
+        self.outcome = np.full(int(replicates), "", dtype=object)  # final outcomes (set by record)
+
+    def __call__(self, model: StormModel) -> None:
+        step = model.step_index
+        self.running[step] = self.alive
+        for i, values in enumerate(model.series_values()):
+            self.values[step, i] = values
+        self.alive = model.alive.copy()
+
+
+def _runs(ids: np.ndarray) -> list[tuple[int, int]]:
+    """(first, count) of each run of consecutive replicate ids."""
+    if len(ids) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(ids) != 1) + 1
+    starts = np.concatenate([[0], breaks])
+    ends = np.concatenate([breaks, [len(ids)]])
+    return [(int(ids[a]), int(b - a)) for a, b in zip(starts, ends, strict=True)]
+
+
+def record(spec: Scenario, seed: int, replicates: Sequence[int] | np.ndarray) -> Recorder:
+    """Simulate the given replicate ids (any order; run as blocks of consecutive ids) and record them.
+
+    Replicates are a pure function of (seed, id), so these are the very
+    trajectories of those replicates in any batch. The recorder gains
+    ``ids`` and ``outcome`` (names), in the sorted order of the ids.
+    """
+    ids = np.unique(np.asarray(replicates, dtype=np.int64))
+    rec = Recorder(spec, len(ids))
+    outcomes = np.empty(len(ids), dtype=object)
+    pos = 0
+    for first, count in _runs(ids):
+        part = Recorder(spec, count)
+        model = StormModel(spec, replicates=count, rng=seed, first_replicate=first, observers=[part]).run()
+        rec.values[:, :, pos : pos + count] = part.values
+        rec.running[:, pos : pos + count] = part.running
+        outcomes[pos : pos + count] = np.array(OUTCOMES, dtype=object)[model.outcome]
+        pos += count
+    rec.ids, rec.outcome = ids, outcomes
+    return rec
+
+
+def _times(spec: Scenario, hours: np.ndarray) -> np.ndarray:
+    return (np.datetime64(spec.start, "s") + (hours * 3600).round().astype("timedelta64[s]")).astype(
+        "datetime64[ms]"
+    )
+
+
+def trajectory_table(spec: Scenario, rec: Recorder) -> pd.DataFrame:
+    """Long format, one row per (replicate, step, series) while the replicate runs.
+
+    Columns: replicate, outcome (its final outcome), step, time, hours, series, value.
+    """
+    hours = step_end_hours(spec)
+    step, col = np.nonzero(rec.running)  # (step, replicate) pairs, step-major
+    order = np.lexsort((step, col))  # by replicate, then step
+    step, col = step[order], col[order]
+    S = len(SERIES)
+    values = rec.values[step, :, col]  # (pairs, S)
+    ids, outcome = rec.ids[col], rec.outcome[col]
+    return pd.DataFrame(
+        {
+            "replicate": np.repeat(ids, S),
+            "outcome": pd.Categorical(np.repeat(outcome, S), categories=OUTCOMES),
+            "step": np.repeat(step.astype(np.int64), S),
+            "time": np.repeat(_times(spec, hours[step]), S),
+            "hours": np.repeat(hours[step], S),
+            "series": pd.Categorical(np.tile(np.array(SERIES, dtype=object), len(step)), categories=SERIES),
+            "value": values.astype(np.float64).ravel(),
+        }
+    )
+
+
+def quantiles_by_outcome(spec: Scenario, rec: Recorder) -> pd.DataFrame:
+    """Per outcome, step and series: n running and the quantiles over them (exact, from the sample)."""
+    hours = step_end_hours(spec)
+    frames = []
+    for o in OUTCOMES:
+        mine = rec.outcome == o
+        if not mine.any():
+            continue
+        vals = rec.values[:, :, mine].astype(np.float64)
+        run = rec.running[:, mine]
+        vals[np.broadcast_to(~run[:, None, :], vals.shape)] = np.nan
+        n = run.sum(axis=1)
+        keep = n > 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a series all NaN in a step stays NaN
+            q = np.nanquantile(vals[keep], QUANTILES, axis=2)  # (Q, steps kept, S)
+        steps = np.flatnonzero(keep)
+        S = len(SERIES)
+        frame = pd.DataFrame(
+            {
+                "outcome": o,
+                "step": np.repeat(steps.astype(np.int64), S),
+                "time": np.repeat(_times(spec, hours[steps]), S),
+                "hours": np.repeat(hours[steps], S),
+                "series": np.tile(np.array(SERIES, dtype=object), len(steps)),
+                "n": np.repeat(n[keep], S),
+                **{c: q[k].ravel() for k, c in enumerate(QUANTILE_COLUMNS)},
+            }
+        )
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    out["outcome"] = pd.Categorical(out["outcome"], categories=OUTCOMES)
+    out["series"] = pd.Categorical(out["series"], categories=SERIES)
+    return out

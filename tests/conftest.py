@@ -7,6 +7,7 @@ frame is exactly what a fresh call would return.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -17,9 +18,16 @@ import sim
 from sim import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
-ARTICLE = Path("/work/shared/source/article.txt")
-if not ARTICLE.exists():  # a checkout that carries its own copy of the source
-    ARTICLE = ROOT.parent / "shared" / "source" / "article.txt"
+#: The opinion article the hypotheses paraphrase. It is not part of the repository
+#: (it is someone else's text): tests that check the paraphrasing read it from
+#: $PERFECT_STORM_ARTICLE, or from an untracked copy at source/article.txt, and
+#: skip, saying so, when neither is there.
+ARTICLE_ENV = "PERFECT_STORM_ARTICLE"
+ARTICLE = Path(os.environ.get(ARTICLE_ENV) or ROOT / "source" / "article.txt")
+ARTICLE_MISSING = (
+    f"the source article is not in this checkout: set {ARTICLE_ENV}=PATH "
+    f"or copy it to source/article.txt (untracked) to check the paraphrasing"
+)
 
 _CACHE: dict[tuple[str, int, int, int], pd.DataFrame] = {}
 

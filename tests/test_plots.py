@@ -11,6 +11,7 @@ import pytest
 from conftest import load, run_cli
 
 import sim
+import sim.series
 from sim import plots
 from sim.analysis import attribute, compare, sweep
 from sim.analysis import summary as sm
@@ -25,16 +26,11 @@ def make_batch_dir(out: Path, spec: sim.Scenario, runs: int, seed: int, series: 
 
     Stands in for ``perfect-storm batch`` so the plot layer is tested on its
     own: manifest.json (kind "batch"), outcomes.parquet, summary.csv and,
-    optionally, series.parquet with exact quantiles per step.
+    optionally, series.parquet from the streaming histograms of sim.series.
     """
     out.mkdir(parents=True, exist_ok=True)
-    seen: list[tuple[int, list[np.ndarray]]] = []
-    model = sim.StormModel(
-        spec,
-        replicates=runs,
-        rng=seed,
-        observers=[lambda m: seen.append((m.step_index, [np.array(v, float) for v in m.series_values()]))],
-    ).run()
+    hist = sim.series.SeriesHistogram(spec, runs)
+    model = sim.StormModel(spec, replicates=runs, rng=seed, observers=[hist]).run()
     df = model.results()
     manifest = sm.manifest_base("batch", spec, seed, runs)
     df.to_parquet(out / "outcomes.parquet")
@@ -42,23 +38,7 @@ def make_batch_dir(out: Path, spec: sim.Scenario, runs: int, seed: int, series: 
         fh.write(f"# {sim.BANNER}\n# {sim.banner.hypotheses_line(spec.hypotheses_on)}\n")
         sm.outcome_table(df).drop(columns="variable").to_csv(fh, index=False)
     if series:
-        ends = model.clock.hours + model.clock.dt
-        rows = []
-        for step, values in seen:
-            when = pd.Timestamp(spec.start) + pd.Timedelta(hours=float(ends[step]))
-            for name, v in zip(sim.SERIES, values, strict=True):
-                q = np.quantile(v, [0.05, 0.25, 0.5, 0.75, 0.95])
-                rows.append(
-                    {
-                        "step": step,
-                        "time": when,
-                        "hours": float(ends[step]),
-                        "series": name,
-                        "n": runs,
-                        **dict(zip(QS, q, strict=True)),
-                    }
-                )
-        pd.DataFrame(rows).to_parquet(out / "series.parquet")
+        sim.series.quantile_table(spec, hist.finish()).to_parquet(out / "series.parquet")
     (out / "manifest.json").write_text(json.dumps(manifest, default=str), encoding="utf-8")
     return df
 
@@ -226,3 +206,113 @@ def test_plot_bad_directories_are_one_line_errors(tmp_path: Path, capsys) -> Non
     code, _, err = run_cli(["plot", str(tmp_path / "half"), "--out", str(tmp_path / "f")], capsys)
     assert code == 1 and "not finished" in err
     assert not (tmp_path / "f").exists()
+
+
+# --- fan charts: running replicates, the mutiny's window, by outcome, simulate frames -----------
+
+
+def _step_starts(spec: sim.Scenario) -> np.ndarray:
+    return sim.StormModel(spec).clock.hours
+
+
+def test_an_ended_replicate_leaves_the_bands(batch_dir) -> None:
+    """Each step's n is the number of replicates whose end lies after the step's start."""
+    d, df = batch_dir
+    spec = load("mutiny_hidden_patrons")
+    fan = plots.fan_chart_data(d)
+    starts = _step_starts(spec)
+    ends = df["end_hours"].to_numpy()
+    for name in ("elite_support", "distance_km"):
+        rows = fan[fan["series"] == name]
+        want = np.array([(ends > starts[s] + 1e-9).sum() for s in rows["step"]])
+        assert (rows["n"].to_numpy() == want).all(), name
+    assert fan["n"].min() < RUNS, "some replicate ended early: the bands lost it"
+    # At the last step only the replicates still in power at the scenario's end are counted.
+    last = fan[fan["step"] == fan["step"].max()]
+    assert (last["n"] == df["outcome"].isin(sim.IN_POWER).sum()).all()
+
+
+def test_the_distance_panel_covers_the_mutinys_fine_window(batch_dir) -> None:
+    d, _ = batch_dir
+    spec = load("perfect_storm")
+    fan = plots.fan_chart_data(d)
+    dist = fan[fan["series"] == "distance_km"]
+    shock = next(s for s in load("mutiny_hidden_patrons").shocks if s["type"] == "mutiny")
+    at = (shock["at"] - load("mutiny_hidden_patrons").start).total_seconds() / 3600
+    assert dist["hours"].min() == pytest.approx(at + 1)  # the first hourly step of the window
+    assert (dist["hours"] > at).all()
+    assert len(fan[fan["series"] == "elite_support"]) > len(dist)  # the other series span the scenario
+    # In perfect_storm (2022-2025, daily steps) the window is 96 hours out of about four years.
+    windows = plots.source.mutiny_windows({"scenario": spec.to_dict()})
+    assert windows == [(pytest.approx(at_h := windows[0][0]), pytest.approx(at_h + 96))]
+
+
+def test_fan_chart_of_a_simulate_frame_equals_the_batch(batch_dir) -> None:
+    d, _ = batch_dir
+    spec = load("mutiny_hidden_patrons")
+    df = sim.simulate(spec, runs=RUNS, seed=SEED)
+    mine = plots.fan_chart_data(df, scenario=spec)
+    pd.testing.assert_frame_equal(mine, plots.fan_chart_data(d), check_exact=True)
+    bars = plots.outcome_bars_data(df)
+    assert bars[["outcome", "count"]].equals(plots.outcome_bars_data(d)[["outcome", "count"]])
+    tto = plots.time_to_outcome_data(df)
+    assert int(tto["count"].sum()) == RUNS
+    with pytest.raises(sim.StormError, match="pass scenario="):
+        plots.fan_chart_data(df)
+    with pytest.raises(sim.StormError, match="hash"):
+        plots.fan_chart_data(df, scenario="mutiny_2023")
+
+
+def test_bands_split_by_outcome_match_recorded_trajectories(batch_dir) -> None:
+    d, _ = batch_dir
+    spec = load("mutiny_hidden_patrons")
+    sample = 120
+    split = plots.fan_chart_data(d, by_outcome=True, sample=sample)
+    # Independently: record the first `sample` replicates with the model's own series recording.
+    model = sim.StormModel(spec, replicates=sample, rng=SEED, record_series=True).run()
+    outcome = model.outcome_names()
+    ends = model.results()["end_hours"].to_numpy()
+    starts = _step_starts(spec)
+    distance = np.array(model.series["distance_km"], dtype=float)  # (steps run, sample)
+    assert set(split["outcome"].astype(str)) == set(outcome)
+    for o in set(outcome):
+        rows = split[(split["outcome"] == o) & (split["series"] == "distance_km")]
+        for r in rows.iloc[:: max(1, len(rows) // 7)].itertuples():
+            running = (outcome == o) & (ends > starts[r.step] + 1e-9)
+            assert r.n == running.sum()
+            assert r.q50 == pytest.approx(np.quantile(distance[r.step, running], 0.5), abs=1e-3)
+    assert split.groupby("outcome", observed=True)["n"].max().sum() == sample
+
+
+def test_trajectories_export_in_long_format(batch_dir, tmp_path: Path) -> None:
+    d, df = batch_dir
+    path = plots.export_trajectories(d, tmp_path / "t" / "trajectories.parquet", sample=30)
+    t = pd.read_parquet(path)
+    assert t.attrs["banner"] == sim.BANNER and t.attrs["seed"] == SEED
+    assert t.attrs["hypotheses_on"] == ["hidden_patrons", "leader_gated_mediation"]
+    assert list(t.columns) == ["replicate", "outcome", "step", "time", "hours", "series", "value"]
+    assert sorted(t["replicate"].unique()) == list(range(30))
+    spec = load("mutiny_hidden_patrons")
+    starts = _step_starts(spec)
+    for rep in (0, 7, 29):
+        mine = t[t["replicate"] == rep]
+        row = df[df["replicate"] == rep].iloc[0]
+        assert set(mine["outcome"].astype(str)) == {str(row["outcome"])}
+        last = int(np.searchsorted(starts, row["end_hours"] - 1e-9, side="left")) - 1
+        assert mine["step"].max() == last, "a replicate's rows end with the step it ended in"
+        assert len(mine) == (last + 1) * len(sim.SERIES)
+    one = sim.StormModel(spec, replicates=1, rng=SEED, first_replicate=7, record_series=True).run()
+    mine = t[(t["replicate"] == 7) & (t["series"] == "distance_km")].sort_values("step")
+    np.testing.assert_allclose(mine["value"], np.array(one.series["distance_km"])[: len(mine), 0], rtol=1e-6)
+
+
+def test_figures_of_a_simulate_frame_and_by_outcome(tmp_path: Path) -> None:
+    spec = load("mutiny_2023")
+    df = sim.simulate(spec, runs=80, seed=2)
+    df.attrs["scenario"] = spec
+    written = plots.render(df, tmp_path / "f", formats=("svg",), by_outcome=True)
+    assert {p.stem for p in written} == {"outcomes", "fan_chart", "fan_chart_by_outcome", "time_to_outcome"}
+    _check_svgs(written, sim.BANNER, "Hypotheses on: leader_gated_mediation")
+    fig = plots.fan_chart(df, by_outcome=True, sample=50)
+    png = fig._repr_png_()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,104 +1,97 @@
-"""Scenario discovery with the EMA workbench: PRIM boxes over Perfect Storm's parameters.
+"""Scenario discovery with the EMA workbench 3.x: PRIM boxes over Perfect Storm's parameters.
 
 SPECULATIVE SCENARIO — NOT A FORECAST. Every result of this script comes from
 the speculative hypotheses switched on in the scenario (here hidden_patrons
 and leader_gated_mediation, from ``mutiny_hidden_patrons``).
 
-The EMA workbench is NOT a dependency of Perfect Storm; install it yourself
-(``pip install ema_workbench``) to run this example::
+The EMA workbench (``ema-workbench>=3,<4``) is a dependency of Perfect Storm::
 
-    .venv/bin/python docs/examples/ema_workbench_example.py
+    .venv/bin/python docs/examples/ema_workbench_example.py --experiments 200 --runs 400
 
 What it shows:
 
-* ``sim.simulate`` wrapped as the function of an EMA ``ReplicatorModel``;
-* replications that are blocks of replicate ids (``first``), the same blocks in
-  every experiment, so every experiment sees the same random numbers (common
-  random numbers, see docs/methods.md) and differences between experiments
-  come from the parameters alone;
-* PRIM on the experiments, to find the parameter box where martial law is
-  likely (probability above THRESHOLD).
+* ``sim.interop.ema.storm_model``: the scenario as an EMA ``ReplicatorModel``
+  with Real, Boolean and Categorical parameters (a hypothesis switch, an
+  intervention as a lever) and scalar outcomes;
+* replications that are blocks of replicate ids, the same in every experiment,
+  so experiments share their random numbers (common random numbers, see
+  docs/methods.md) and differ by their parameters alone;
+* PRIM (``ema_workbench.analysis.prim``) on the experiments, for the box of
+  parameters where martial law is likely (P(martial_law) above LIKELY). EMA 3's
+  PRIM takes no ``threshold``: the box is picked on the peeling trajectory
+  (``sim.interop.ema.select_box``).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
-
-import numpy as np
 
 import sim
 from sim import catalog
+from sim.interop import ema
 
 SCENARIO = "mutiny_hidden_patrons"
 SEED = 1
-BLOCK = 100  # replicates per replication (one StormModel each: far faster than one by one)
-BLOCKS = 4  # replications per experiment -> 400 replicates per experiment
-EXPERIMENTS = 200
-THRESHOLD = 0.3  # "martial law likely": P(martial_law) above this
-
-#: EMA parameter names must be Python identifiers; they map to dotted scenario keys.
-KEYS = {
-    "speed_kmh": "wagner.speed_kmh",
-    "en_route_resistance": "defence.en_route_resistance",
-    "covert_help": "hypotheses.hidden_patrons.covert_help",
-}
+LIKELY = 0.3  # "martial law likely": P(martial_law) above this
+MIN_DENSITY = 0.8  # the share of a box's experiments that must be "likely"
 
 
-def storm(first: int = 0, seed: int = SEED, **values: float) -> dict[str, float]:
-    """One block of replicates ``first .. first+BLOCK-1`` at the given parameter values."""
-    spec = catalog.load(SCENARIO).with_overrides(sets=[f"{KEYS[k]}={float(v)!r}" for k, v in values.items()])
-    df = sim.simulate(spec, runs=BLOCK, seed=seed, first=first)
-    return {
-        "martial_law": float((df["outcome"] == "martial_law").mean()),
-        "reached_moscow": float((df["mutiny_end"] == "reached_moscow").mean()),
-    }
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--experiments", type=int, default=200, help="experiments (LHS over the uncertainties)"
+    )
+    parser.add_argument("--runs", type=int, default=400, help="replicates per experiment (two equal blocks)")
+    args = parser.parse_args(argv)
+    if args.experiments < 2 or args.runs < 2:
+        parser.error("--experiments and --runs must be at least 2")
 
-
-def main() -> int:
-    try:
-        from ema_workbench import (
-            Constant,
-            RealParameter,
-            ReplicatorModel,
-            ScalarOutcome,
-            ema_logging,
-            perform_experiments,
-        )
-        from ema_workbench.analysis import prim
-    except ImportError:
-        print(
-            "This example needs the EMA workbench, which Perfect Storm does not install: "
-            "pip install ema_workbench",
-            file=sys.stderr,
-        )
-        return 1
+    from ema_workbench import Sample, perform_experiments
+    from ema_workbench.analysis import prim
 
     print(sim.BANNER)
     print(sim.banner.hypotheses_line(catalog.load(SCENARIO).hypotheses_on))
-    ema_logging.log_to_stderr(ema_logging.INFO)
-
-    model = ReplicatorModel("PerfectStorm", function=storm)
-    model.uncertainties = [
-        RealParameter("speed_kmh", 25, 65),
-        RealParameter("en_route_resistance", 0.0, 0.4),
-        RealParameter("covert_help", 0.0, 0.8),
-    ]
-    model.constants = [Constant("seed", SEED)]
-    # The same blocks of replicate ids in every experiment: common random numbers.
-    model.replications = [{"first": b * BLOCK} for b in range(BLOCKS)]
-    # Each block returns a share; the mean over equal blocks is the share over all replicates.
-    model.outcomes = [
-        ScalarOutcome("p_martial_law", variable_name="martial_law", function=np.mean),
-        ScalarOutcome("p_reached_moscow", variable_name="reached_moscow", function=np.mean),
-    ]
-
-    experiments, outcomes = perform_experiments(model, scenarios=EXPERIMENTS)
-
-    x = experiments[[u.name for u in model.uncertainties]]
-    y = outcomes["p_martial_law"] > THRESHOLD
-    print(f"{int(y.sum())} of {len(y)} experiments have P(martial_law) > {THRESHOLD}")
-    box = prim.Prim(x, y, threshold=0.8).find_box()
-    box.inspect()  # coverage, density and the limits of the box found
+    model = ema.storm_model(
+        SCENARIO,
+        uncertainties=[
+            ema.real("wagner.speed_kmh", 25, 65),
+            ema.real("defence.en_route_resistance", 0.0, 0.4),
+            ema.real("hypotheses.hidden_patrons.covert_help", 0.0, 0.8),
+            ema.switch("controlled_leaks"),
+        ],
+        levers=[ema.interventions(["no_mediation"])],
+        seed=SEED,
+        block=args.runs // 2,
+        blocks=2,
+    )
+    experiments, outcomes = perform_experiments(
+        model,
+        scenarios=args.experiments,
+        # Both levels of the lever, named so: the mediation as it happened, and none.
+        policies=[Sample(level, intervention=level) for level in (ema.NONE, "no_mediation")],
+        uncertainty_sampling_kwargs={"rng": SEED},
+        lever_sampling_kwargs={"rng": SEED},
+    )
+    names = [p.name for p in [*model.uncertainties, *model.levers]]
+    x = experiments[names]
+    y = outcomes["p_martial_law"] > LIKELY
+    print(f"{int(y.sum())} of {len(y)} experiments have P(martial_law) > {LIKELY}")
+    if not y.any():
+        print("no experiment is of interest: nothing for PRIM to find")
+        return 0
+    box = prim.Prim(x, y, peel_alpha=0.1).find_box()
+    i = ema.select_box(box, MIN_DENSITY)
+    if i is None:
+        print(f"no box on the peeling trajectory reaches density {MIN_DENSITY}")
+        return 0
+    stats = box.peeling_trajectory.iloc[i]
+    print(
+        f"box {i}: coverage {stats['coverage']:.2f}, density {stats['density']:.2f}, mass {stats['mass']:.2f}"
+    )
+    for name, low, high in ema.box_limits(box, i):  # the restricted dimensions only
+        kept = f"one of {sorted(low)}" if isinstance(low, set) else f"{low:.3g} to {high:.3g}"
+        print(f"  {name}: {kept}")
     return 0
 
 

@@ -3,6 +3,13 @@
 ``render(dir, figdir)`` reads the directory's ``manifest.json``, draws every
 figure that applies to its kind and writes each as PNG and SVG. The numbers
 behind each figure come from the ``*_data`` functions of :mod:`sim.plots.data`.
+
+In a notebook, :func:`outcome_chart`, :func:`fan_chart` and
+:func:`time_to_outcome_chart` take a result directory or the DataFrame
+``sim.simulate`` returns, and return a figure that Jupyter shows by itself::
+
+    df = sim.simulate("mutiny_hidden_patrons", runs=2000, seed=1)
+    sim.plots.fan_chart(df, scenario="mutiny_hidden_patrons", by_outcome=True)
 """
 
 from __future__ import annotations
@@ -20,28 +27,37 @@ from ..banner import BANNER
 from ..errors import StormError, UsageError
 from . import draw
 from .data import (
+    DEFAULT_SAMPLE,
     KINDS,
     difference_data,
+    export_trajectories,
     fan_chart_data,
     outcome_bars_data,
     response_curve_data,
     sensitivity_data,
     shapley_data,
     time_to_outcome_data,
+    trajectories_data,
     transition_data,
     varying_outputs,
 )
+from .source import Source, resolve
 
 __all__ = [
     "difference_data",
+    "export_trajectories",
+    "fan_chart",
     "fan_chart_data",
     "figures",
     "outcome_bars_data",
+    "outcome_chart",
     "render",
     "response_curve_data",
     "sensitivity_data",
     "shapley_data",
+    "time_to_outcome_chart",
     "time_to_outcome_data",
+    "trajectories_data",
     "transition_data",
 ]
 
@@ -51,37 +67,49 @@ def _style() -> AbstractContextManager[Any]:
     return matplotlib.rc_context({"svg.fonttype": "none", "font.size": 9})
 
 
-def figures(directory: str | Path) -> dict[str, Figure]:
-    """Every figure that applies to the directory's kind, by file stem."""
-    d = Path(directory)
-    manifest = sm.read_manifest(d)
-    kind = manifest["kind"]
-    if kind == "discover":  # PRIM's figures live in their own module
+def figures(source: Source, by_outcome: bool = False, scenario: Any = None) -> dict[str, Figure]:
+    """Every figure that applies to the source's kind, by file stem.
+
+    ``source`` is a result directory or a ``sim.simulate`` frame. With
+    ``by_outcome``, a batch also gets ``fan_chart_by_outcome`` (a sample of
+    replicates re-run, see :func:`sim.plots.data.fan_chart_data`).
+    """
+    src = resolve(source, scenario)
+    manifest, kind = src.manifest, src.kind
+    where = src.directory if src.directory is not None else "the DataFrame"
+    if kind == "discover" and src.directory is not None:  # PRIM's figures live in their own module
         from . import discover
 
         with _style():
-            return discover.figures(d)
+            return discover.figures(src.directory)
     if kind not in KINDS:
-        raise StormError(f"{d}: cannot plot a {kind!r} result; kinds with figures: {', '.join(KINDS)}")
+        raise StormError(f"{where}: cannot plot a {kind!r} result; kinds with figures: {', '.join(KINDS)}")
     if kind == "batch" and manifest.get("complete") is False:
-        raise StormError(f"{d}: the batch is not finished (complete: false); run it again to resume")
+        raise StormError(f"{where}: the batch is not finished (complete: false); run it again to resume")
+    d = src.directory
     out: dict[str, Figure] = {}
     with _style():
         makers: list[tuple[str, Callable[[], Figure | None]]] = []
         if kind in ("batch", "compare"):
-            bars = outcome_bars_data(d)
+            bars = outcome_bars_data(src)
             if len(bars):
                 makers.append(("outcomes", lambda: draw.outcome_bars(bars, manifest)))
-            fan = fan_chart_data(d)
-            if len(fan):  # no series.parquet: no fan chart
-                makers.append(("fan_chart", lambda: draw.fan_chart(fan, manifest)))
-            tto = time_to_outcome_data(d)
+            if src.frame is None or src.spec is not None:  # a frame needs its scenario
+                fan = fan_chart_data(src)
+                if len(fan):  # no series.parquet: no fan chart
+                    makers.append(("fan_chart", lambda: draw.fan_chart(fan, manifest)))
+            if by_outcome and kind == "batch":
+                split = fan_chart_data(src, by_outcome=True)
+                makers.append(("fan_chart_by_outcome", lambda: draw.fan_chart(split, manifest)))
+            tto = time_to_outcome_data(src)
             if len(tto):
                 makers.append(("time_to_outcome", lambda: draw.time_to_outcome(tto, manifest)))
         if kind == "compare":
+            assert d is not None
             makers.append(("differences", lambda: draw.differences(difference_data(d), manifest)))
             makers.append(("transitions", lambda: draw.transitions(transition_data(d), manifest)))
         if kind == "sweep":
+            assert d is not None
             curves = response_curve_data(d)
             outputs = varying_outputs(curves)
             makers.append(("response_curves", lambda: draw.response_curves(curves, manifest, outputs)))
@@ -89,6 +117,7 @@ def figures(directory: str | Path) -> dict[str, Figure]:
             if len(ix):
                 makers.append(("sensitivity", lambda: draw.sensitivity(ix, manifest, outputs)))
         if kind == "attribute":
+            assert d is not None
             makers.append(("shapley", lambda: draw.shapley(shapley_data(d), manifest)))
         for name, make in makers:
             fig = make()
@@ -97,14 +126,44 @@ def figures(directory: str | Path) -> dict[str, Figure]:
     return out
 
 
+def outcome_chart(source: Source, scenario: Any = None) -> Figure:
+    """Outcome probabilities with 95 % Wilson intervals, from a directory or a simulate frame."""
+    src = resolve(source, scenario)
+    with _style():
+        return draw.outcome_bars(outcome_bars_data(src), src.manifest)
+
+
+def fan_chart(
+    source: Source, by_outcome: bool = False, sample: int = DEFAULT_SAMPLE, scenario: Any = None
+) -> Figure:
+    """Bands of the key series over the replicates still running (by final outcome on request)."""
+    src = resolve(source, scenario)
+    data = fan_chart_data(src, by_outcome=by_outcome, sample=sample)
+    if not len(data):
+        raise StormError("no series to draw (a batch without series.parquet?)")
+    with _style():
+        return draw.fan_chart(data, src.manifest)
+
+
+def time_to_outcome_chart(source: Source, scenario: Any = None) -> Figure:
+    """When replicates ended, by outcome, from a directory or a simulate frame."""
+    src = resolve(source, scenario)
+    with _style():
+        return draw.time_to_outcome(time_to_outcome_data(src), src.manifest)
+
+
 def render(
-    directory: str | Path, figdir: str | Path, formats: tuple[str, ...] = ("png", "svg")
+    directory: Source,
+    figdir: str | Path,
+    formats: tuple[str, ...] = ("png", "svg"),
+    by_outcome: bool = False,
+    scenario: Any = None,
 ) -> list[Path]:
-    """Draw every figure of ``directory`` into ``figdir`` (created if needed); the paths written."""
+    """Draw every figure of ``directory`` (or a simulate frame) into ``figdir``; the paths written."""
     target = Path(figdir)
     if target.exists() and not target.is_dir():
         raise UsageError(f"--out {target}: is a file, not a directory")
-    figs = figures(directory)
+    figs = figures(directory, by_outcome=by_outcome, scenario=scenario)
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as err:

@@ -1,7 +1,9 @@
 """The numbers behind every figure, read from a result directory.
 
 Each function takes a directory written by ``batch``, ``compare``, ``sweep``
-or ``attribute`` and returns a DataFrame; the drawing functions in
+or ``attribute`` (or, for the outcome, fan and time-to-outcome figures, the
+DataFrame ``sim.simulate`` returns; see :mod:`sim.plots.source`) and returns a
+DataFrame; the drawing functions in
 :mod:`sim.plots.draw` only draw what these return, so tests can check the
 numbers of a figure without looking at pixels. A function that does not
 apply to a directory's kind returns an empty frame.
@@ -15,62 +17,154 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import series as ser
 from ..analysis import summary as sm
+from ..banner import BANNER
+from ..errors import StormError
 from ..model import OUTCOMES, SERIES
 from ..scenario import parse_time
+from .source import Resolved, Source, mutiny_windows, resolve
 
 KINDS = ("batch", "compare", "sweep", "attribute")
 BAR_COLUMNS = ["variant", "outcome", "count", "runs", "probability", "ci_low", "ci_high"]
 QUANTILES = ["q05", "q25", "q50", "q75", "q95"]
+FAN_COLUMNS = ["outcome", "series", "step", "time", "hours", "n", *QUANTILES]
+#: Replicates re-run (the first ones) for bands split by outcome.
+DEFAULT_SAMPLE = 1000
+#: Replicates simulated at once when a DataFrame's replicates are re-run.
+_CHUNK = 10_000
 
 
-def _outcome_frames(d: Path, manifest: dict[str, Any]) -> list[tuple[str, pd.DataFrame]]:
-    """(variant label, per-replicate outcomes) pairs held by the directory."""
-    kind = manifest["kind"]
-    if kind == "batch" and (d / "outcomes.parquet").is_file():
-        return [(str(manifest.get("scenario_name", "batch")), pd.read_parquet(d / "outcomes.parquet"))]
-    if kind == "compare":
-        return [
-            ("A (as written)", pd.read_parquet(d / "outcomes_a.parquet")),
-            ("B (changed)", pd.read_parquet(d / "outcomes_b.parquet")),
-        ]
-    return []
-
-
-def outcome_bars_data(directory: str | Path) -> pd.DataFrame:
+def outcome_bars_data(source: Source | Resolved) -> pd.DataFrame:
     """Per variant and outcome: count, runs, probability and 95 % Wilson interval."""
-    d = Path(directory)
-    manifest = sm.read_manifest(d)
+    src = resolve(source)
     frames = []
-    for label, df in _outcome_frames(d, manifest):
+    for label, df in src.frames():
         t = sm.outcome_table(df, "outcome").drop(columns="variable")
         t.insert(0, "variant", label)
         frames.append(t)
-    if not frames and manifest["kind"] == "batch" and (d / "summary.csv").is_file():
+    d = src.directory
+    if not frames and d is not None and src.kind == "batch" and (d / "summary.csv").is_file():
         t = sm.read_csv(d / "summary.csv")
-        t.insert(0, "variant", str(manifest.get("scenario_name", "batch")))
+        t.insert(0, "variant", str(src.manifest.get("scenario_name", "batch")))
         frames.append(t)
     if not frames:
         return pd.DataFrame(columns=BAR_COLUMNS)
     return pd.concat(frames, ignore_index=True)[BAR_COLUMNS]
 
 
-def fan_chart_data(directory: str | Path) -> pd.DataFrame:
-    """Quantiles of the key series per step (from series.parquet), with real dates."""
-    d = Path(directory)
-    sm.read_manifest(d)
-    path = d / "series.parquet"
-    if not path.is_file():
-        return pd.DataFrame(columns=["series", "step", "time", "hours", *QUANTILES])
-    s = pd.read_parquet(path)
-    s["time"] = pd.to_datetime(s["time"])
-    s = s[s["series"].isin(SERIES)]
-    s["series"] = pd.Categorical(s["series"], categories=list(SERIES))  # the fixed order of sim.SERIES
-    return (
-        s[["series", "step", "time", "hours", *QUANTILES]]
-        .sort_values(["series", "step"])
-        .reset_index(drop=True)
+def fan_chart_data(
+    source: Source | Resolved, by_outcome: bool = False, sample: int = DEFAULT_SAMPLE, scenario: Any = None
+) -> pd.DataFrame:
+    """Quantiles of the key series per step, with real dates; ``outcome`` is "all" unless split.
+
+    Each step's quantiles are over the replicates still running at its start
+    (``n``; see :mod:`sim.series`). The distance to Moscow is kept only within
+    the mutiny's fine windows (elsewhere there is no march to show).
+
+    * all replicates: a directory's ``series.parquet`` (exact histograms), or,
+      for a ``sim.simulate`` frame, its replicates re-run through the same histograms;
+    * ``by_outcome``: the first ``sample`` replicates re-run and recorded, their
+      bands computed per final outcome (exact over that sample).
+    """
+    src = resolve(source, scenario)
+    if src.kind != "batch":
+        return pd.DataFrame(columns=FAN_COLUMNS)
+    if by_outcome:
+        spec = src.scenario("bands by outcome")
+        ids = _replicate_ids(src)[: max(int(sample), 1)]
+        q = ser.quantiles_by_outcome(spec, ser.record(spec, _seed(src), ids))
+    elif src.frame is not None:
+        spec = src.scenario("a fan chart")
+        q = ser.quantile_table(spec, _histogram(spec, _seed(src), _replicate_ids(src)))
+        q.insert(0, "outcome", "all")
+    else:
+        assert src.directory is not None
+        path = src.directory / "series.parquet"
+        if not path.is_file():
+            return pd.DataFrame(columns=FAN_COLUMNS)
+        q = pd.read_parquet(path)
+        q.insert(0, "outcome", "all")
+    q["time"] = pd.to_datetime(q["time"])
+    q = q[q["series"].astype(str).isin(SERIES)].copy()
+    q["series"] = pd.Categorical(q["series"].astype(str), categories=list(SERIES))  # the fixed order
+    windows = mutiny_windows(src.manifest)
+    march = np.zeros(len(q), dtype=bool)
+    for opens, closes in windows:
+        march |= (q["hours"].to_numpy() > opens) & (q["hours"].to_numpy() <= closes + 1e-9)
+    q = q[(q["series"] != "distance_km").to_numpy() | march]
+    order = ["all", *OUTCOMES]
+    q["outcome"] = pd.Categorical(q["outcome"].astype(str), categories=order)
+    q = q.dropna(subset=["q50"])  # steps where no replicate of that group was running
+    return q[FAN_COLUMNS].sort_values(["outcome", "series", "step"]).reset_index(drop=True)
+
+
+def _seed(src: Resolved) -> int:
+    seed = src.manifest.get("seed")
+    if seed is None:
+        raise StormError("the seed is unknown (no 'seed' in the manifest or in df.attrs): cannot re-run")
+    return int(seed)
+
+
+def _replicate_ids(src: Resolved) -> np.ndarray:
+    if src.frame is not None:
+        return np.sort(src.frame["replicate"].to_numpy(dtype=np.int64))
+    first = int(src.manifest.get("first", 0) or 0)
+    return np.arange(first, first + int(src.manifest["runs"]), dtype=np.int64)
+
+
+def _histogram(spec: Any, seed: int, ids: np.ndarray) -> np.ndarray:
+    """Series histograms of the given replicates, re-run in blocks of consecutive ids."""
+    from ..model import StormModel
+
+    total = None
+    for first, count in ser._runs(ids):
+        for start in range(first, first + count, _CHUNK):
+            n = min(_CHUNK, first + count - start)
+            hist = ser.SeriesHistogram(spec, n)
+            StormModel(spec, replicates=n, rng=seed, first_replicate=start, observers=[hist]).run()
+            counts = hist.finish().astype(np.int64)
+            total = counts if total is None else total + counts
+    assert total is not None
+    return total
+
+
+def trajectories_data(source: Source | Resolved, sample: int = 200, scenario: Any = None) -> pd.DataFrame:
+    """A sample of per-replicate trajectories in long format (the first ``sample`` replicates).
+
+    One row per replicate, step and series while the replicate runs: replicate,
+    outcome (final), step, time, hours, series, value. ``attrs`` carry the banner,
+    the hypotheses on, the scenario hash and the seed.
+    """
+    src = resolve(source, scenario)
+    spec = src.scenario("trajectories")
+    ids = _replicate_ids(src)[: max(int(sample), 1)]
+    table = ser.trajectory_table(spec, ser.record(spec, _seed(src), ids))
+    table.attrs.update(
+        banner=BANNER,
+        hypotheses_on=list(src.manifest.get("hypotheses_on", [])),
+        scenario_hash=src.manifest.get("scenario_hash"),
+        seed=_seed(src),
+        note="each replicate's rows end with the step it ended in",
     )
+    return table
+
+
+def export_trajectories(
+    source: Source | Resolved, path: str | Path, sample: int = 200, scenario: Any = None
+) -> Path:
+    """Write :func:`trajectories_data` to a Parquet file (long format); ``attrs`` survive ``read_parquet``."""
+    table = trajectories_data(source, sample, scenario)
+    out = Path(path)
+    tmp = out.with_name(f".tmp-{out.name}")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        table.to_parquet(tmp, index=False)
+        tmp.replace(out)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise sm.OutputError(f"{out}: cannot write: {err.strerror or err}") from None
+    return out
 
 
 def scenario_time(manifest: dict[str, Any], which: str = "end") -> pd.Timestamp | None:
@@ -79,7 +173,7 @@ def scenario_time(manifest: dict[str, Any], which: str = "end") -> pd.Timestamp 
     return pd.Timestamp(parse_time(raw, which)) if raw else None
 
 
-def time_to_outcome_data(directory: str | Path) -> pd.DataFrame:
+def time_to_outcome_data(source: Source | Resolved) -> pd.DataFrame:
     """When replicates ended, by outcome: counts per end time and the cumulative share.
 
     ``cumulative_share`` at time t is the share of all replicates of the variant
@@ -87,11 +181,10 @@ def time_to_outcome_data(directory: str | Path) -> pd.DataFrame:
     time it equals the outcome's probability). ``at_end`` marks replicates that
     ran to the scenario's end (the regime still in power when time ran out).
     """
-    d = Path(directory)
-    manifest = sm.read_manifest(d)
-    end = scenario_time(manifest, "end")
+    src = resolve(source)
+    end = scenario_time(src.manifest, "end")
     frames = []
-    for label, df in _outcome_frames(d, manifest):
+    for label, df in src.frames():
         n = len(df)
         g = (
             df.assign(outcome=df["outcome"].astype(str), end_time=pd.to_datetime(df["end_time"]))

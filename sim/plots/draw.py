@@ -1,13 +1,15 @@
 """Figures drawn from the frames of :mod:`sim.plots.data`.
 
-Figures are built with the object-oriented API (``matplotlib.figure.Figure``),
-never pyplot, so no global state or GUI backend is involved; files are written
-through the Agg canvas. Every figure carries the banner as its title and the
-hypotheses that were on in a footer.
+Figures are built with the object-oriented API (:class:`StormFigure`, a
+``matplotlib.figure.Figure``), never pyplot, so no global state or GUI backend
+is involved; files are written through the Agg canvas. A StormFigure shows
+itself in Jupyter (``_repr_png_``) without ``%matplotlib inline``. Every figure
+carries the banner as its title and the hypotheses that were on in a footer.
 """
 
 from __future__ import annotations
 
+import io
 import textwrap
 from typing import Any
 
@@ -27,6 +29,8 @@ SERIES_LABELS = {
     "distance_km": ("Wagner column's distance to Moscow", "km"),
     "west_pressure": ("Western pressure", "index (0-1)"),
 }
+#: Fewest replicates of an outcome for its bands to be drawn.
+MIN_GROUP = 10
 INDEX_LABELS = {"S1": "first-order S1", "ST": "total ST", "mu_star": "Morris μ*", "sigma": "Morris σ"}
 _COLORS = {
     o: c
@@ -38,8 +42,21 @@ def _color(name: str, i: int) -> str:
     return _COLORS.get(name, f"C{i % 10}")
 
 
+class StormFigure(Figure):
+    """A Figure that Jupyter displays as a PNG on its own (the last value of a cell).
+
+    pyplot is never involved, so neither a GUI backend nor ``%matplotlib
+    inline`` is needed; IPython calls ``_repr_png_`` on the object.
+    """
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=90)
+        return buf.getvalue()
+
+
 def new_figure(width: float = 10, height: float = 6) -> Figure:
-    return Figure(figsize=(width, height), dpi=100)
+    return StormFigure(figsize=(width, height), dpi=100)
 
 
 def label(fig: Figure, manifest: dict[str, Any], title: str, left: float | None = None) -> Figure:
@@ -117,16 +134,36 @@ def outcome_bars(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
 
 
 def fan_chart(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
-    """Median, 25-75 % and 5-95 % bands of each key series over real dates."""
+    """Median and quantile bands of each key series over real dates, for all or by outcome.
+
+    Bands are over the replicates still running at each step. The distance to
+    Moscow has its own time axis: the mutiny's fine window.
+    """
     fig = new_figure(11, 7.5)
-    series = list(dict.fromkeys(data["series"]))
-    axes = fig.subplots(2, 2, sharex=True).ravel()
+    series = [s for s in dict.fromkeys(data["series"].astype(str))]
+    groups = [g for g in dict.fromkeys(data["outcome"].astype(str))]
+    split = groups != ["all"]
+    # Bands of a handful of replicates are noise: outcomes with fewer than MIN_GROUP are named, not drawn.
+    size = data.groupby(data["outcome"].astype(str))["n"].max()
+    few = [g for g in groups if split and size[g] < MIN_GROUP]
+    groups = [g for g in groups if g not in few]
+    axes = fig.subplots(2, 2).ravel()
     for ax, name in zip(axes, series, strict=False):
-        d = data[data["series"] == name]
-        t = d["time"].to_numpy()
-        ax.fill_between(t, d["q05"], d["q95"], color="C0", alpha=0.18, linewidth=0, label="5-95 %")
-        ax.fill_between(t, d["q25"], d["q75"], color="C0", alpha=0.38, linewidth=0, label="25-75 %")
-        ax.plot(t, d["q50"], color="C0", linewidth=1.6, label="median")
+        d = data[data["series"].astype(str) == name]
+        for gi, group in enumerate(groups):
+            g = d[d["outcome"].astype(str) == group]
+            if not len(g):
+                continue
+            t = g["time"].to_numpy()
+            color = _color(group, gi) if split else "C0"
+            if split:  # one band per outcome, so keep to the median and the middle half
+                n = int(g["n"].max())
+                ax.fill_between(t, g["q25"], g["q75"], color=color, alpha=0.22, linewidth=0)
+                ax.plot(t, g["q50"], color=color, linewidth=1.4, label=f"{group} ({n})")
+            else:
+                ax.fill_between(t, g["q05"], g["q95"], color=color, alpha=0.18, linewidth=0, label="5-95 %")
+                ax.fill_between(t, g["q25"], g["q75"], color=color, alpha=0.38, linewidth=0, label="25-75 %")
+                ax.plot(t, g["q50"], color=color, linewidth=1.6, label="median")
         title, unit = SERIES_LABELS.get(name, (name, ""))
         # A series that barely moves would fill the panel with binning noise: keep a minimum span.
         lo, hi = float(d["q05"].min()), float(d["q95"].max())
@@ -134,14 +171,23 @@ def fan_chart(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
         if hi - lo < min_span:
             mid = (hi + lo) / 2
             ax.set_ylim(mid - min_span / 2, mid + min_span / 2)
+        if name == "distance_km":
+            title += " (the mutiny's fine window)"
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(unit)
         ax.grid(alpha=0.3)
         _dates(ax)
     for ax in axes[len(series) :]:
         ax.set_visible(False)
-    axes[0].legend(frameon=False, fontsize=8)
-    return label(fig, manifest, "Key series across replicates: median and quantile bands")
+    legend = axes[0].legend(frameon=False, fontsize=7 if split else 8)
+    if split:
+        sample = int(size.sum())
+        if few:
+            legend.set_title(f"not drawn (< {MIN_GROUP}): {', '.join(few)}", prop={"size": 7})
+        return label(
+            fig, manifest, f"Key series by final outcome: median and 25-75 % over {sample} replicates re-run"
+        )
+    return label(fig, manifest, "Key series over the replicates still running: median and quantile bands")
 
 
 def time_to_outcome(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
