@@ -1,4 +1,4 @@
-"""The label every artefact carries (DESIGN.md, decision 7)."""
+"""The label every artefact carries (docs/design.md, decision 7)."""
 
 from __future__ import annotations
 

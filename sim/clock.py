@@ -1,4 +1,4 @@
-"""Time in real units (DESIGN.md, decision 3).
+"""Time in real units (docs/design.md, decision 3).
 
 The step grid is a function of the scenario alone (coarse steps, with fine
 windows that open at each mutiny shock), never of the state, so every

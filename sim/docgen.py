@@ -37,7 +37,7 @@ def hypotheses_markdown() -> str:
         _GENERATED,
         "",
         f"**{BANNER}.** Each hypothesis paraphrases a claim of an opinion article "
-        "(`shared/source/article.txt`), cited by its section heading. None is established "
+        "(see docs/design.md for its title, author and date), cited by its section heading. None is established "
         "fact; every one has status `speculative`. Switched off, a hypothesis runs its "
         "*null version*, in which the same actors act on their plain interests.",
         "",

@@ -1,4 +1,4 @@
-"""Counter-based randomness (DESIGN.md, decision 2).
+"""Counter-based randomness (docs/design.md, decision 2).
 
 Every draw is a pure function of (seed, replicate, step, site): a replicate's
 trajectory therefore does not depend on which batch, chunk or worker ran it,

@@ -1,4 +1,4 @@
-"""The historical anchor (DESIGN.md): mutiny_2023 reproduces the June 2023 course.
+"""The historical anchor (docs/design.md): mutiny_2023 reproduces the June 2023 course.
 
 Thresholds are those documented in scenarios/mutiny_2023.toml: over at least
 1,000 replicates, mediated halts >= 70 %, their median closest approach

@@ -1,4 +1,4 @@
-"""The mechanisms move the result the right way (DESIGN.md, historical anchor).
+"""The mechanisms move the result the right way (docs/design.md, historical anchor).
 
 Every comparison is on common random numbers (same seed). Where a direction
 holds replicate by replicate because of how the model is built, it is asserted

@@ -1,4 +1,4 @@
-"""The hypothesis plug-in contract (DESIGN.md, decision 5), Axelrod-style.
+"""The hypothesis plug-in contract (docs/design.md, decision 5), Axelrod-style.
 
 One base class of checks, run against every registered hypothesis: a new file
 in ``sim/hypotheses/`` is picked up by the registry and tested here with no

@@ -1,4 +1,4 @@
-"""Replicate identity (DESIGN.md, decision 2): counter-based randomness, property-tested.
+"""Replicate identity (docs/design.md, decision 2): counter-based randomness, property-tested.
 
 Replicate i's row is a pure function of (scenario, seed, i): alone, inside a
 batch at any offset, inside a 10,000-replicate batch, in any chunking.

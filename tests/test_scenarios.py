@@ -1,4 +1,4 @@
-"""Scenarios are data (DESIGN.md, decision 4): shipped files, ``extends``, hashes, ``show``."""
+"""Scenarios are data (docs/design.md, decision 4): shipped files, ``extends``, hashes, ``show``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Time in real units (DESIGN.md, decision 3): the clock, dated stories, step-size invariance."""
+"""Time in real units (docs/design.md, decision 3): the clock, dated stories, step-size invariance."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ for _mod in pkgutil.iter_modules(__path__):
     if _mod.name != "base":
         importlib.import_module(f"{__name__}.{_mod.name}")
 
-#: Registry ids in the fixed order of DESIGN.md.
+#: Registry ids in the fixed order of docs/design.md.
 ORDER = (
     "controlled_leaks",
     "hidden_patrons",
