@@ -31,51 +31,17 @@ Variant = Mapping[str, Any]
 Progress = Callable[[int, int], None]
 
 
-#: Replicate-steps per second on one core, measured (benchmarks/bench_core.py); for estimates only.
-RATE_PER_CORE = 5e6
-#: A request estimated to need longer than this is refused (it is almost surely a typo).
-MAX_SECONDS = 30 * 24 * 3600.0
-#: Bytes a kept result row costs in memory, by column count (a frame row with all figures ~ 200 B).
-_ROW_BYTES_ALL, _ROW_BYTES_PER_COLUMN = 220, 9
-
-
-def available_memory() -> int:
-    """Bytes of memory this machine has available now (Linux), else a cautious 4 GiB."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 4 * 2**30
-
-
 def check_size(
     kind: str, variants: int, runs: int, spec: Scenario, columns: int | None = None, workers: int = 1
 ) -> None:
-    """Refuse, before any work, a request whose results cannot fit in memory or that would run for weeks.
+    """Refuse, before any work, a request that cannot fit in memory or would run for weeks.
 
-    The one-line error gives the estimate and the limit.
+    The estimate and the limits are :mod:`sim.bounds`'s (shared with ``batch``); the
+    one-line error gives both. ``columns`` is accepted for callers that keep few columns.
     """
-    from .clock import Clock
-    from .errors import UsageError
+    from .bounds import check_analysis
 
-    rows = int(variants) * int(runs)
-    per_row = _ROW_BYTES_ALL if columns is None else 64 + _ROW_BYTES_PER_COLUMN * columns
-    need, limit = rows * per_row, available_memory() // 2
-    if need > limit:
-        raise UsageError(
-            f"{kind}: {variants:,} variants x {runs:,} replicates = {rows:,} result rows need about "
-            f"{need / 2**30:.1f} GiB, more than the {limit / 2**30:.1f} GiB limit (half the memory "
-            "available); use fewer replicates or variants"
-        )
-    seconds = rows * Clock(spec).n_steps / (RATE_PER_CORE * max(1, workers))
-    if seconds > MAX_SECONDS:
-        raise UsageError(
-            f"{kind}: {rows:,} replicates of {spec.name} would take about {seconds / 86400:,.0f} days "
-            f"on {max(1, workers)} worker(s), more than the {MAX_SECONDS / 86400:.0f}-day limit"
-        )
+    check_analysis(spec, runs, variants, f"{kind}: {variants:,} variants x {runs:,} replicates", workers)
 
 
 def plan(n_variants: int, runs: int, chunk: int) -> list[tuple[int, int, int, int]]:
@@ -154,7 +120,7 @@ def run_variants(
         (spec, seed, [variants[v] for v in range(v0, v0 + nv)], first, count, v0, columns)
         for v0, nv, first, count in tasks
     ]
-    with open_pool(executor, workers, scheduler) as pool:
+    with open_pool(executor, workers, scheduler, tasks=len(jobs)) as pool:
         run_tasks(pool, _task, jobs, finished)
     out = []
     for i in range(len(variants)):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -125,7 +126,7 @@ FIGURE_SPECS: tuple[Figure, ...] = (
         "",
         "category",
         "none (no mutiny), mediated_halt, suppressed or reached_moscow",
-        lambda m: m.wagner.mutiny_end,
+        attrgetter("wagner.mutiny_end"),
         MUTINY_ENDS,
         compared=False,
     ),
@@ -135,7 +136,7 @@ FIGURE_SPECS: tuple[Figure, ...] = (
         "km",
         "float",
         "the column's closest road distance to Moscow (NaN without a mutiny)",
-        lambda m: m.wagner.closest,
+        attrgetter("wagner.closest"),
     ),
     Figure(
         "mutiny_hours",
@@ -143,9 +144,9 @@ FIGURE_SPECS: tuple[Figure, ...] = (
         "hours",
         "float",
         "hours from the mutiny's start to its end (NaN if none or still running)",
-        lambda m: m.wagner.mutiny_hours,
+        attrgetter("wagner.mutiny_hours"),
     ),
-    Figure("leaks", "leaks", "count", "int", "compromising recordings published", lambda m: m.leaks),
+    Figure("leaks", "leaks", "count", "int", "compromising recordings published", attrgetter("leaks")),
     Figure(
         "top_leak_gainer",
         "top leak gainer",
@@ -162,7 +163,7 @@ FIGURE_SPECS: tuple[Figure, ...] = (
         "share",
         "float",
         "the leader's elite support at the end (or when the regime fell)",
-        lambda m: m.kremlin.elite_support,
+        attrgetter("kremlin.elite_support"),
     ),
     Figure(
         "regime_control",
@@ -170,7 +171,7 @@ FIGURE_SPECS: tuple[Figure, ...] = (
         "share",
         "float",
         "the regime's control of the state apparatus at the end (0 once the leader has fallen)",
-        lambda m: m.kremlin.control,
+        attrgetter("kremlin.control"),
     ),
     Figure(
         "legitimacy",
@@ -178,7 +179,7 @@ FIGURE_SPECS: tuple[Figure, ...] = (
         "share",
         "float",
         "the leader's legitimacy at the end (or when the regime fell): the lasting marks of shocks",
-        lambda m: m.kremlin.legitimacy,
+        attrgetter("kremlin.legitimacy"),
     ),
     Figure(
         "engagements",
@@ -186,7 +187,7 @@ FIGURE_SPECS: tuple[Figure, ...] = (
         "count",
         "int",
         "times loyal forces engaged the mutiny column",
-        lambda m: m.wagner.engagements,
+        attrgetter("wagner.engagements"),
     ),
     Figure(
         "kyiv_withdrawal_time",
@@ -194,7 +195,7 @@ FIGURE_SPECS: tuple[Figure, ...] = (
         "date",
         "time",
         "when the opening offensive stalled and forces withdrew (NaT without an invasion)",
-        lambda m: m.front.stall_hours,
+        attrgetter("front.stall_hours"),
         compared=False,
     ),
     Figure(
@@ -203,7 +204,7 @@ FIGURE_SPECS: tuple[Figure, ...] = (
         "date",
         "time",
         "when a security service or the army first openly abandoned the leader (NaT if never)",
-        lambda m: m.security_defection_hours,
+        attrgetter("security_defection_hours"),
         compared=False,
     ),
     Figure(
@@ -212,7 +213,7 @@ FIGURE_SPECS: tuple[Figure, ...] = (
         "date",
         "time",
         "when the mutiny's leader died (NaT if not in the span)",
-        lambda m: m.wagner.death_hours,
+        attrgetter("wagner.death_hours"),
         compared=False,
     ),
     Figure(
@@ -221,7 +222,7 @@ FIGURE_SPECS: tuple[Figure, ...] = (
         "index",
         "float",
         "the highest value of the storm window index",
-        lambda m: m.storm_peak,
+        attrgetter("storm_peak"),
     ),
     Figure(
         "public_support",
@@ -229,7 +230,7 @@ FIGURE_SPECS: tuple[Figure, ...] = (
         "share",
         "float",
         "the public's support for the leader at the end",
-        lambda m: m.opinion,
+        attrgetter("opinion"),
     ),
 )
 FIGURES: tuple[str, ...] = tuple(f.name for f in FIGURE_SPECS)
@@ -244,7 +245,7 @@ SERIES_SPECS: tuple[Series, ...] = (
         0.0,
         1.0,
         "the leader's elite support",
-        lambda m: m.kremlin.elite_support,
+        attrgetter("kremlin.elite_support"),
     ),
     Series(
         "control",
@@ -254,7 +255,7 @@ SERIES_SPECS: tuple[Series, ...] = (
         0.0,
         1.0,
         "the regime's control of the state apparatus",
-        lambda m: m.kremlin.control,
+        attrgetter("kremlin.control"),
     ),
     Series(
         "distance_km",
@@ -264,7 +265,7 @@ SERIES_SPECS: tuple[Series, ...] = (
         0.0,
         1.0,
         "the mutiny column's road distance to Moscow",
-        lambda m: m.wagner.distance,
+        attrgetter("wagner.distance"),
         high_key="wagner.start_km",
     ),
     Series(
@@ -275,7 +276,7 @@ SERIES_SPECS: tuple[Series, ...] = (
         0.0,
         1.0,
         "sanctions weighted by resolve, averaged over the US, UK and EU",
-        lambda m: m.west_pressure,
+        attrgetter("west_pressure"),
     ),
     Series(
         "legitimacy",
@@ -285,7 +286,7 @@ SERIES_SPECS: tuple[Series, ...] = (
         0.0,
         1.0,
         "the leader's legitimacy (slow: the lasting marks of shocks)",
-        lambda m: m.kremlin.legitimacy,
+        attrgetter("kremlin.legitimacy"),
     ),
 )
 SERIES: tuple[str, ...] = tuple(s.name for s in SERIES_SPECS)

@@ -125,7 +125,7 @@ def compare(
     """
     a, b = load_scenario(spec_a), load_scenario(spec_b)
     check_size("compare", 2, runs, a, workers=workers or 1)
-    opts = {"executor": executor, "workers": workers, "scheduler": scheduler, "chunk": chunk}
+    opts: dict[str, Any] = {"executor": executor, "workers": workers, "scheduler": scheduler, "chunk": chunk}
 
     def half(offset: int) -> Callable[[int, int], None] | None:
         return None if progress is None else (lambda done, total: progress(offset + done, 2 * total))

@@ -310,7 +310,7 @@ def sweep(
     x, name, notes = build_design(plist, design, points, seed, analyze)
     check_size("sweep", len(x), runs, spec, columns=len(sm.VARIABLES), workers=workers or 1)
     notes += _notes_for(spec, plist)
-    opts = {"executor": executor, "workers": workers, "scheduler": scheduler, "chunk": chunk}
+    opts: dict[str, Any] = {"executor": executor, "workers": workers, "scheduler": scheduler, "chunk": chunk}
     keys = [p.key for p in plist]
     if all(k in world_keys() for k in keys):
         variants = [{k: float(v) for k, v in zip(keys, row, strict=True)} for row in x]
