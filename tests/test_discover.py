@@ -385,34 +385,53 @@ def test_plot_draws_tradeoff_and_box(
 # --- end to end on the engine --------------------------------------------------------------------
 
 
-def test_end_to_end_on_engine_guesses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Every guessed parameter of mutiny_2023 drawn per replicate (as `--uncertain guesses` does), discovered.
+def test_end_to_end_batch_uncertain_guesses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`batch mutiny_2023 --uncertain guesses` (every guess and the patrons' switch drawn), then `discover`.
 
-    The batch command has no --uncertain option yet, so this directory is written from
-    ``sim.simulate(..., uncertain="guesses")`` in a batch's layout.
+    With 124 parameters and 400 replicates PRIM over-fits (dozens of limits on
+    a few dozen cases); pruning must leave only significant limits, among them
+    the patrons' switch, since martial law is mostly declared by the patrons.
     """
     from sim.uncertain import numeric_keys
 
-    df = sim.simulate("mutiny_2023", runs=500, seed=1, uncertain="guesses", draws=500)
-    d = write_batch(tmp_path / "batch", df, uncertain=df.attrs["uncertain"])
-    out, figs = tmp_path / "disc", tmp_path / "figs"
-    code, stdout, err = run_cli(
-        ["discover", str(d), "--outcome", "regime_weakened", "--out", str(out)], capsys
+    batch, out, figs = tmp_path / "batch", tmp_path / "disc", tmp_path / "figs"
+    code, _, err = run_cli(
+        [
+            "batch",
+            "mutiny_2023",
+            "--runs",
+            "400",
+            "--uncertain",
+            "guesses",
+            "--uncertain",
+            "hypotheses.hidden_patrons.on=0.5",
+            "--draws",
+            "400",  # one world per replicate
+            "--out",
+            str(batch),
+            "--quiet",
+        ],
+        capsys,
     )
     assert code == 0, err
-    assert f"500 replicates, {len(df.attrs['uncertain'])} uncertain parameters" in stdout
+    drawn = json.loads((batch / "manifest.json").read_text("utf-8"))["uncertain"]
+    code, stdout, err = run_cli(
+        ["discover", str(batch), "--outcome", "martial_law", "--out", str(out)], capsys
+    )
+    assert code == 0, err
+    assert f"400 replicates, {len(drawn)} uncertain parameters" in stdout
+    assert "Uncertain switches (on in some replicates): hidden_patrons" in stdout
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     t = rd.read_csv(out / "trajectory.csv")
     chosen = t.loc[manifest["chosen_box"]]
     assert chosen["coverage"] >= 0.5  # pruning only widens the candidate, which had coverage >= 0.5
-    assert chosen["density"] > t["density"].iloc[0]  # denser than the batch as a whole
-    assert bool(chosen["significant"]) and chosen["res_dim"] >= 1
-    box = rd.read_csv(out / "box.csv", keep_default_na=False, na_values=[""])
-    limited = box[box["restricted"]]
-    assert len(limited) == chosen["res_dim"]
+    assert chosen["density"] > 1.5 * t["density"].iloc[0]  # denser than the batch as a whole
+    assert bool(chosen["significant"]) and chosen["res_dim"] < t.loc[manifest["candidate_box"], "res_dim"]
+    box = rd.read_csv(out / "box.csv", keep_default_na=False, na_values=[""]).set_index("parameter")
+    assert box.loc["hypotheses.hidden_patrons.on", "values"] == "on"
     declared = numeric_keys()
-    for row in limited.itertuples():  # limits are values the engine drew, inside each key's declared range
-        assert declared[row.parameter].low <= row.low <= row.high <= declared[row.parameter].high
+    for key, row in box[box["restricted"] & (box["kind"] == "number")].iterrows():
+        assert declared[key].low <= row["low"] <= row["high"] <= declared[key].high  # values the engine drew
     code, _, err = run_cli(["plot", str(out), "--out", str(figs)], capsys)
     assert code == 0, err
     assert sim.BANNER in (figs / "box.svg").read_text("utf-8")

@@ -7,6 +7,8 @@ import math
 from ..banner import BANNER, hypotheses_line
 from .discover import DiscoverResult, outcome_label
 
+SHOWN = 8  # dropped limits listed; an over-fitted box can lose dozens
+
 
 def _fmt(v: float) -> str:
     return f"{v:.4g}"
@@ -50,8 +52,10 @@ def format_discover(r: DiscoverResult) -> str:
         lines += [
             f"  from box #{r.candidate} (coverage {c['coverage']:.3f}, density {c['density']:.3f}, "
             f"{int(c['res_dim'])} restricted), dropped as not significant:",
-            *(f"    {d}" for d in r.dropped),
+            *(f"    {d}" for d in r.dropped[:SHOWN]),
         ]
+        if len(r.dropped) > SHOWN:
+            lines.append(f"    ... and {len(r.dropped) - SHOWN} more (manifest.json: dropped)")
     lines += [
         f"  coverage {s['coverage']:.3f}  (share of the cases of interest inside the box)",
         f"  density  {s['density']:.3f}  (share of the box's replicates that end so; "

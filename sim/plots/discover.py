@@ -117,7 +117,6 @@ def tradeoff(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
         )
     base = float(data["density"].iloc[0])
     ax.axhline(base, color="grey", linestyle="--", linewidth=0.8)
-    ax.text(0.01, base, " share in the whole batch", va="bottom", fontsize=8, color="grey")
     floor = manifest.get("settings", {}).get("coverage_floor")
     if floor is not None:
         ax.axvline(floor, color="grey", linestyle=":", linewidth=0.8)
@@ -137,7 +136,10 @@ def tradeoff(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
             ("D", "a box pruned to its significant limits"),
         )
     ]
-    ax.legend(handles=handles, frameon=False, fontsize=8, loc="lower left")
+    handles.append(
+        Line2D([], [], color="grey", linestyle="--", linewidth=0.8, label="density of the whole batch")
+    )
+    ax.legend(handles=handles, frameon=False, fontsize=8, loc="best")
     ax.grid(alpha=0.3)
     ax.set_title(_subtitle(manifest), fontsize=8, loc="left")
     label(fig, manifest, "PRIM peeling trajectory: coverage against density")
