@@ -68,6 +68,23 @@ PENDING: dict[str, str] = {
     "plot results/sweep": "plots the sweep above",
 }
 
+#: Files and results a command assumes the reader already has, made first (in the same
+#: temporary directory), keyed by a part of the command.
+_EXPERIMENT = """cat > my_experiment.toml <<'TOML'
+[experiment]
+title = "docs test"
+scenarios = ["mutiny_2023"]
+runs = 40
+[[variants]]
+name = "fast"
+set = { "wagner.speed_kmh" = 70 }
+TOML"""
+SETUP: dict[str, str] = {
+    "experiment my_experiment.toml": _EXPERIMENT,
+    "replay results/exp": _EXPERIMENT + "\nperfect-storm experiment my_experiment.toml --out results/exp",
+    "replay results/big": "perfect-storm batch perfect_storm --runs 40 --out results/big --quiet",
+}
+
 SERVERS = ("perfect-storm viz",)
 
 
@@ -212,6 +229,9 @@ def test_documented_commands_run(where: str, line: int, lang: str, text: str, tm
     # One script, in order (later commands read what earlier ones wrote). A pending command
     # runs in place; it must still fail, and says so if it does not.
     lines, pending = [], []
+    for key, setup in SETUP.items():
+        if any(key in cmd for cmd in run):
+            lines.append(setup)
     for i, cmd in enumerate(run):
         if any(key in cmd for key in PENDING):
             pending.append(cmd)
