@@ -61,12 +61,7 @@ SKIPPED: dict[str, str] = {
 
 #: Commands that need a feature not built yet, each with the issue's item. The
 #: test fails once such a command works (strict), so the entry must then go.
-PENDING: dict[str, str] = {
-    # README (issue 9, SALib): `sweep --design sobol --analyze sobol` is refused ("--analyze
-    # sobol builds its own design"); sweep must accept it, or the README stop showing it.
-    "--design sobol": "README's sobol sweep example",
-    "plot results/sweep": "plots the sweep above",
-}
+PENDING: dict[str, str] = {}
 
 #: Files and results a command assumes the reader already has, made first (in the same
 #: temporary directory), keyed by a part of the command.
