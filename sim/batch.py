@@ -201,11 +201,7 @@ def _manifest(
         "series_bins": ser.BINS,
         "series_ranges": {k: list(v) for k, v in ser.ranges(spec).items()},
         "series_resolution": ser.resolution(spec),
-        "series_note": (
-            "quantiles from fixed-bin histograms merged exactly over chunks, "
-            "interpolated within a bin; an ended replicate keeps its value "
-            "from the step it ended in"
-        ),
+        "series_note": ser.NOTE,
         "time_unit": "ms",
         "started": _now(),
         "finished": None,
