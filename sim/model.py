@@ -532,11 +532,23 @@ class _EnsembleCollector(mesa.DataCollector):
     def collect(self, model: Any) -> None:
         pass
 
-    def get_model_vars_dataframe(self) -> pd.DataFrame:
-        raise UsageError(
+    def _refuse(self) -> UsageError:
+        return UsageError(
             f"StormModel with replicates={self.replicates} reports per replicate through "
             "results(); under mesa.batch_run use replicates=1 (one replicate per model)"
         )
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        raise self._refuse()
+
+    @property
+    def _collection_steps(self) -> list[int]:
+        # mesa.batch_run reads this before asking for any value: refuse there, not silently.
+        raise self._refuse()
+
+    @_collection_steps.setter
+    def _collection_steps(self, value: list[int]) -> None:
+        pass
 
 
 def _collector(model: StormModel) -> mesa.DataCollector:

@@ -273,7 +273,7 @@ def register(cli: click.Group) -> None:
     )
     @wraps_errors
     def plot(directory: str, figdir: str) -> None:
-        """Figures (PNG and SVG) of a batch, compare, sweep or attribute result DIR."""
+        """Figures (PNG and SVG) of a batch, compare, sweep, attribute, discover or calibrate result DIR."""
         from sim import plots  # matplotlib is imported only when plotting
 
         written = plots.render(directory, figdir)

@@ -30,11 +30,11 @@ LAZY: dict[str, tuple[str, str]] = {
     ),
     "compare": (
         "storm_cli.analysis_cmds",
-        "SCENARIO as written (A) against it changed by the options (B), on common random numbers.",
+        "SCENARIO as written (A) against it changed by the options, or against SCENARIO_B (B).",
     ),
     "sweep": (
         "storm_cli.analysis_cmds",
-        "Outcome probabilities over a design of SCENARIO's parameters, on common random numbers.",
+        "Outcome probabilities over a design of SCENARIO's parameters, as one ensemble on common random numbers.",
     ),
     "attribute": (
         "storm_cli.analysis_cmds",
@@ -42,7 +42,7 @@ LAZY: dict[str, tuple[str, str]] = {
     ),
     "plot": (
         "storm_cli.analysis_cmds",
-        "Figures (PNG and SVG) of a batch, compare, sweep or attribute result DIR.",
+        "Figures (PNG and SVG) of a batch, compare, sweep, attribute, discover or calibrate result DIR.",
     ),
     "viz": ("storm_cli.viz_cmds", "Serve the interactive classroom page for SCENARIO (default mutiny_2023)."),
     "docs": ("storm_cli.docs_cmds", "Write docs/hypotheses.md and docs/scenarios.md from the code."),

@@ -178,11 +178,6 @@ def test_reporters_are_the_columns_of_simulate() -> None:
         assert r["replicate"] == r["first_replicate"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="awaiting StormModel: with replicates > 1 batch_run returns no rows (reads "
-    "datacollector._collection_steps, empty) instead of raising",
-)
 def test_several_replicates_under_batch_run_are_an_error() -> None:
     """A model of 50 replicates would report replicate 0 alone: refuse rather than mislead."""
     with pytest.raises((ValueError, sim.StormError), match="replicates"):

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import runpy
-import subprocess
-import sys
 from pathlib import Path
 
 import mesa
@@ -220,22 +216,3 @@ def test_mesa_batch_run_drives_the_model() -> None:
         expected = sim.simulate(path, runs=1, seed=row["rng"])
         assert row["outcome"] == str(expected["outcome"].iloc[0])
         assert row["mutiny_end"] == str(expected["mutiny_end"].iloc[0])
-
-
-def test_ema_workbench_example_runs_the_model_and_fails_gracefully_without_ema() -> None:
-    example = Path(__file__).resolve().parent.parent / "docs" / "examples" / "ema_workbench_example.py"
-    ns = runpy.run_path(str(example))  # not as __main__: defines the model function only
-    block = ns["storm"](first=100, seed=1, speed_kmh=50.0, en_route_resistance=0.1, covert_help=0.5)
-    spec = load("mutiny_hidden_patrons").with_overrides(
-        sets=[
-            "wagner.speed_kmh=50.0",
-            "defence.en_route_resistance=0.1",
-            "hypotheses.hidden_patrons.covert_help=0.5",
-        ]
-    )
-    df = sim.simulate(spec, runs=ns["BLOCK"], seed=1, first=100)
-    assert block["martial_law"] == (df["outcome"] == "martial_law").mean()
-    if importlib.util.find_spec("ema_workbench") is None:
-        proc = subprocess.run([sys.executable, str(example)], capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 1
-        assert "pip install ema_workbench" in proc.stderr and "Traceback" not in proc.stderr
