@@ -41,6 +41,7 @@ import pyarrow.parquet as pq
 
 from . import bounds
 from . import series as ser
+from .analysis.anchors import ANCHOR_COLUMNS, anchor_figures
 from .analysis.uncertainty import spread_from_counts
 from .banner import BANNER
 from .chunks import (
@@ -462,6 +463,9 @@ def _assemble(
             "param_q05-param_q95: 5-95 % spread of P(outcome | parameters) across draws, noise removed"
         )
     _write_csv(out / SUMMARY_FILE, summary, manifest, note)
+    manifest["anchor_figures"] = anchor_figures(
+        pq.read_table(out / OUTCOMES_FILE, columns=list(ANCHOR_COLUMNS)).to_pandas(), spec.answer or None
+    )
     series = ser.quantile_table(spec, hist)
     with atomic(out / SERIES_FILE) as tmp:
         pq.write_table(_arrow_table(series, manifest), tmp)

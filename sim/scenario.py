@@ -75,6 +75,8 @@ class Scenario:
     hypotheses: dict[str, dict[str, Any]]
     shocks: list[dict[str, Any]]
     interventions: list[str] = field(default_factory=list)
+    #: the figure the question asks about (a name in sim.analysis.anchors.ANSWERS), or ""
+    answer: str = ""
     #: dotted key -> distribution (plain data, validated by sim.uncertain)
     uncertain: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: replicates per parameter draw (nested design): replicate i belongs to draw
@@ -128,6 +130,7 @@ class Scenario:
         out: dict[str, Any] = {
             "title": self.title,
             "question": self.question,
+            "answer": self.answer,
             "description": self.description,
             "time": {
                 "start": fmt_time(self.start),
@@ -401,6 +404,7 @@ def _resolve(raw: dict[str, Any], where: str, path: str | None) -> Scenario:
         path=path,
         title=raw["title"],
         question=raw.get("question", ""),
+        answer=raw.get("answer", ""),
         description=raw.get("description", ""),
         start=parse_time(tbl["start"], f"{where}: time.start"),
         end=parse_time(tbl["end"], f"{where}: time.end"),

@@ -16,7 +16,7 @@ from .params import PARAMS
 from .scenario_io import check_text, parse_time, short
 from .shocks import SHOCK_TYPES
 
-TEXT_KEYS = ("title", "question", "description")
+TEXT_KEYS = ("title", "question", "description", "answer")
 GROUPS = sorted({k.split(".")[0] for k in PARAMS})
 TOP_KEYS = (
     *TEXT_KEYS,
@@ -57,6 +57,11 @@ def validate(path: str, raw: dict[str, Any]) -> None:
             _check(path, check_text, key, value, key == "description")
         if key == "extends":
             _check(path, check_text, key, value)
+        if key == "answer":
+            from .analysis.anchors import ANSWERS
+
+            if value not in ANSWERS:
+                raise _unknown(path, f"answer = {value!r}", ANSWERS)
     for group in GROUPS:
         _validate_group(path, group, raw.get(group, {}))
     tbl = raw.get("time", {})

@@ -219,4 +219,8 @@ def register(cli: click.Group) -> None:
         )
         for _, row in result.summary.iterrows():
             click.echo(f"  {row['outcome']:<16} {row['count']:>10,}  {describe(row)}")
+        from sim.analysis.anchors import format_anchor_figures
+
+        for text in format_anchor_figures(m.get("anchor_figures", {})):
+            click.echo(text)
         click.echo(f"wrote {out_dir}/: {', '.join(m['files'])}, {batch_mod.MANIFEST}")
