@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import click
 
 import sim
 from sim import catalog
 
-from .common import seed_option, translate_errors
+from .common import OneLineUsageError, seed_option, translate_errors
+
+#: What to run when the page's packages are missing (the main set-up installs the package alone).
+VIZ_HINT = ".venv/bin/python -m pip install -e '.[viz]'"
+#: The page keeps seeds exact in the browser (JavaScript numbers): 0 .. 2**53 - 1.
+PAGE_MAX_SEED = 2**53 - 1
+
+
+def missing_viz_package() -> str | None:
+    """The first package of the viz extra that is not installed, or None."""
+    for name in ("solara", "ipyvuetify", "ipyvue", "solara_assets"):
+        if importlib.util.find_spec(name) is None:
+            return name
+    return None
 
 
 def register(cli: click.Group) -> None:
     @cli.command("viz")
     @click.argument("scenario", required=False, default="mutiny_2023")
+    @click.option(
+        "--scenarios",
+        "scenario_dir",
+        type=click.Path(file_okay=False, dir_okay=True, exists=True),
+        default=None,
+        help="Also offer the scenario files (*.toml) of this directory on the page.",
+    )
     @click.option(
         "--host",
         default="127.0.0.1",
@@ -24,21 +47,28 @@ def register(cli: click.Group) -> None:
     )
     @click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
     @seed_option
-    def viz_cmd(scenario: str, host: str, port: int, no_browser: bool, seed: int) -> None:
+    def viz_cmd(
+        scenario: str, scenario_dir: str | None, host: str, port: int, no_browser: bool, seed: int
+    ) -> None:
         """Serve the interactive classroom page for SCENARIO (default mutiny_2023).
 
-        Outcome distribution, counterfactual against the file as written, and one
-        replicate stepped with Mesa's controls. Works offline.
+        World A against world B on common random numbers, the outcome
+        distribution, and one replicate stepped, played or run to the end.
+        Works offline. The page loads scenarios only from the catalogue,
+        SCENARIO and --scenarios.
         """
+        if seed > PAGE_MAX_SEED:
+            raise OneLineUsageError(f"--seed: the page takes seeds from 0 to {PAGE_MAX_SEED:,}")
         with translate_errors():
             path = catalog.resolve(scenario)
             spec = sim.load_scenario(path)
-        try:
-            from storm_page import server
-        except ModuleNotFoundError as err:
+        missing = missing_viz_package()
+        if missing:
             raise click.ClickException(
-                f"the page needs the viz extra ({err.name} is missing): pip install -e '.[viz]'"
-            ) from None
+                f"the page needs the viz extra ({missing} is missing); run: {VIZ_HINT}"
+            )
+        from storm_page import server
+
         try:
             server.check_port(host, port)
         except OSError as err:
@@ -50,7 +80,9 @@ def register(cli: click.Group) -> None:
         server.serve(
             host=host,
             port=port,
-            scenario=path.stem if shipped else str(path),
+            scenario=path.stem,
             seed=seed,
             open_browser=not no_browser,
+            scenario_file=None if shipped else str(Path(path).resolve()),
+            scenario_dir=str(Path(scenario_dir).resolve()) if scenario_dir else None,
         )

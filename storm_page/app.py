@@ -1,115 +1,118 @@
-"""The classroom page: ``solara run storm_page.app`` or ``perfect-storm viz``.
+"""The classroom page: ``perfect-storm viz`` (or ``solara run storm_page.app``).
 
-Two routes: ``/`` (the dashboard) and ``/hypotheses`` (the hypotheses'
-reference, docs/hypotheses.md). Both carry the banner.
+Two routes: ``/`` (the dashboard) and ``/hypotheses`` (the hypotheses' reference,
+docs/hypotheses.md). Both carry the banner. The page's whole state lives in the
+URL's query string (storm_page.state.to_query), so a prepared lesson is a
+bookmark and a reload keeps it. The replicate is a Mesa model (sim.StormModel)
+stepped by the page's own throttled controls (storm_page.replicate) rather than
+SolaraViz's, whose play loop changes state on every step (issue 10).
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from dataclasses import replace
 
 import solara
-from mesa.visualization import SolaraViz
 
-import sim
+from sim.banner import hypotheses_line
 
 from . import state
 from .components import (
+    CSS,
+    NOTICE,
+    PRESENT_CSS,
     Banner,
-    CounterfactualView,
-    Distribution,
+    ErrorBoundary,
     H,
-    HypothesisControls,
-    InterventionControls,
-    ParameterControls,
-    ReplicateState,
-    ScenarioControls,
+    Notice,
+    ScenarioContext,
     WhatThisIs,
+    guarded,
 )
-from .server import ENV_SCENARIO, ENV_SEED
+from .controls import Sidebar
+from .inputs import ENV_SCENARIO, ENV_SEED  # noqa: F401 - re-exported for tests and the benchmark
+from .replicate import ReplicateCard
+from .views import Comparison, Distribution
 
-TITLE = f"Perfect Storm classroom page · {sim.BANNER}"
+TITLE = "Perfect Storm classroom page"
 
 
-def initial_settings() -> state.Settings:
-    """The scenario the page opens with (``perfect-storm viz SCENARIO``), as written."""
-    name = os.environ.get(ENV_SCENARIO) or state.DEFAULT_SCENARIO
-    return state.Settings.as_written(name, seed=int(os.environ.get(ENV_SEED) or 0))
+def use_page_state() -> tuple[
+    state.PageState, Callable[[Callable[[state.PageState], state.PageState]], None]
+]:
+    """The page's state, read from the URL once and written back to it on every change.
+
+    Under the Solara server the router holds the URL; rendered without one (tests,
+    the benchmark) the state is kept in the component alone.
+    """
+    router = solara.use_router()
+    initial = solara.use_memo(lambda: state.from_query(router.search), [])
+    page, set_page = solara.use_state(initial[0])
+    pushed = solara.use_ref(router.search)
+    solara.use_memo(lambda: NOTICE.set(initial[1] or ""), [])
+
+    def follow_url() -> None:
+        # The browser's back and forward buttons change the URL: follow it.
+        if router.search != pushed.current:
+            pushed.current = router.search
+            new, message = state.from_query(router.search)
+            set_page(new)
+            NOTICE.set(message or "")
+
+    solara.use_effect(follow_url, [router.search])
+
+    def update(change: Callable[[state.PageState], state.PageState]) -> None:
+        new = change(page_ref.current)
+        state.build_spec(new.world)  # refused here, before anything is shown or pushed
+        page_ref.current = new
+        set_page(new)
+        if router.set_path is not None:
+            query = state.to_query(new)
+            pushed.current = query
+            router.push(f"{router.path or '/'}?{query}")
+
+    page_ref = solara.use_ref(page)
+    page_ref.current = page
+    return page, update
 
 
 @solara.component
 def Page() -> None:
-    """The dashboard: ensemble, counterfactual and one replicate under Mesa's controls."""
-    first = solara.use_memo(initial_settings, [])
-    settings = solara.use_reactive(first)
-    s = settings.value
-    written = state.load_written(s.scenario)
-    spec = state.build_spec(s)
-    choices = state.scenario_choices(os.environ.get(ENV_SCENARIO) or None)
+    """The dashboard: world B's distribution, A against B, and one replicate stepped."""
+    page, update = use_page_state()
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive("normal")
+    w = page.world
+    spec = state.build_spec(w)
+    spec_a = state.build_spec(page.world_a())
 
     solara.Title("Perfect Storm — classroom page")
-    Banner(spec.hypotheses_on)
-    # Sidebar cards are ordered by how deep they are declared: the scenario card first, Mesa's
-    # Controls (reset, play, step) next, then the world's switches and sliders (declared deeper).
-    # The hidden div swallows the empty placeholders Sidebar leaves in the main area.
-    with solara.Div(style="display:none"):
-        with solara.Sidebar():
-            ScenarioControls(settings, choices)
-        WorldSidebar(settings, spec)
-
-    with solara.ColumnsResponsive(default=12, large=[6, 6]):
-        Distribution(spec, s.seed, s.runs)
-        CounterfactualView(
-            written,
-            spec,
-            s.seed,
-            s.runs,
-            on_pick=lambda i: settings.set(replace(settings.value, replicate=i)),
-        )
-    # Keyed: a new world, seed or replicate mounts a fresh model and fresh Mesa controls
-    # (Mesa keeps play/running state of its own that must not carry over).
-    ReplicateSection(spec, s.seed, s.replicate).key(f"replicate-{spec.hash}-{s.seed}-{s.replicate}")
-    WhatThisIs()
-
-
-@solara.component
-def ReplicateSection(spec: sim.Scenario, seed: int, replicate: int) -> None:
-    """One replicate under Mesa's SolaraViz controls (in the sidebar) and its story (here)."""
-    fresh: state.StepModel = solara.use_memo(lambda: state.step_model(spec, replicate, seed), [])
-    model: solara.Reactive[state.StepModel] = solara.use_reactive(fresh)  # Mesa's reset replaces model.value
-    with solara.Div(style="display:none"):
-        SolaraViz(
-            model,
-            components=[],  # the views are ReplicateState below, laid out with the rest of the page
-            model_params={},  # the model's class carries its arguments (state.step_model)
-            name=TITLE,
-            play_interval=250,
-        )
-    ReplicateState(model.value)
-
-
-@solara.component
-def WorldSidebar(settings: solara.Reactive[state.Settings], spec: sim.Scenario, depth: int = 4) -> None:
-    """The world's cards, declared ``depth`` components further down.
-
-    Solara orders sidebar cards by 2**depth of the component declaring them. SolaraViz
-    (inside ReplicateSection) declares its Controls card three levels below Page; ours go
-    deeper so they come after it (a tie is broken by mount order, which changes whenever
-    SolaraViz remounts).
-    """
-    if depth > 0:
-        WorldSidebar(settings, spec, depth - 1)
-    else:
-        _WorldSidebarCards(settings, spec)
-
-
-@solara.component
-def _WorldSidebarCards(settings: solara.Reactive[state.Settings], spec: sim.Scenario) -> None:
-    with solara.Sidebar():
-        HypothesisControls(settings)
-        InterventionControls(settings)
-        ParameterControls(settings, spec)
+    solara.Style(CSS + (PRESENT_CSS if page.present else ""))
+    Sidebar(page, update)
+    with H("div", cls="storm-main", testid="main"):
+        extra = None
+        if page.pinned is not None:
+            extra = "World A (pinned): " + hypotheses_line(spec_a.hypotheses_on)
+        Banner(spec.hypotheses_on, extra=extra)
+        Notice()
+        if page.present:
+            solara.Button(
+                "Leave presentation mode",
+                small=True,
+                text=True,
+                on_click=guarded(lambda: update(lambda p: replace(p, present=False))),
+            )
+        ScenarioContext(spec)
+        with ErrorBoundary():
+            with solara.ColumnsResponsive(default=12, large=[5, 7]):
+                Distribution(spec, w.seed, w.runs, page.uncertain)
+                Comparison(page, update)
+        with ErrorBoundary():
+            # Play state is the page's: a new world mid-play goes on playing the new replicate.
+            ReplicateCard(spec, w.seed, w.replicate, w.runs, playing, speed, update)
+        if not page.present:
+            WhatThisIs()
 
 
 @solara.component

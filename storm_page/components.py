@@ -1,33 +1,53 @@
-"""The page's Solara components: banner, sidebar controls, distribution, counterfactual, replicate.
+"""Building blocks every view shares: the banner, context, errors, downloads and the page's CSS.
 
-Elements the browser test reads carry ``data-testid`` attributes; the numbers
-they show come from :mod:`storm_page.state`.
+Elements the tests read carry ``data-testid`` attributes.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 import solara
-import solara.lab
-from mesa.visualization.utils import update_counter
 from solara.alias import rv as v
 
 import sim
 from sim.banner import hypotheses_line
 
 from . import state
+from .inputs import PageInputError
 
-OUTCOME_COLOURS = {
-    "regime_intact": "#546e7a",
-    "regime_weakened": "#90a4ae",
-    "martial_law": "#c62828",
-    "palace_coup": "#6a1b9a",
-    "rebel_capture": "#ef6c00",
-    "regime_collapse": "#2e7d32",
-}
 SMALL = "font-size:0.8em;color:#555;line-height:1.3"
+
+#: The one-line message the page shows when an input is refused or an action fails.
+NOTICE = solara.reactive("")
+
+CSS = """
+/* Long slider labels wrap above the track, so the track keeps the sidebar's full width. */
+.storm-sidebar .v-input__slider .v-input__slot { flex-wrap: wrap; }
+.storm-sidebar .v-input__slider .v-input__slot > .v-label {
+  flex: 0 0 100%; max-width: 100%; white-space: normal; word-break: normal; overflow-wrap: normal;
+  height: auto; margin-bottom: 2px; font-size: 0.85em;
+}
+/* Card and app titles break between words only. */
+.v-card__title, .v-toolbar__title { word-break: normal !important; overflow-wrap: normal !important;
+  hyphens: none; white-space: normal; }
+.storm-sidebar .v-card__title { font-size: 1.0em; padding: 8px 12px; line-height: 1.25; }
+.storm-sidebar .v-input--switch, .storm-sidebar .v-input--checkbox { margin-top: 0; padding-top: 0; }
+.storm-sidebar .v-input--switch .v-messages, .storm-sidebar .v-input--checkbox .v-messages { display: none; }
+.storm-main table td, .storm-main table th { padding: 1px 8px 1px 0; }
+"""
+
+PRESENT_CSS = """
+/* Presentation mode: large type for the back of a room at 1280x720; the sidebar folds away. */
+.v-navigation-drawer { display: none !important; }
+.v-main { padding-left: 0 !important; }
+.storm-main { font-size: 1.45rem; line-height: 1.35; }
+.storm-main .v-card__title { font-size: 1.6rem; }
+.storm-main [data-testid=banner] { font-size: 1.6rem; }
+.storm-main .storm-secondary { display: none; }
+"""
 
 
 def H(
@@ -52,11 +72,57 @@ def H(
     return v.Html(**kwargs)
 
 
-# --- labels --------------------------------------------------------------------
+def one_line(err: BaseException) -> str:
+    """An error as one line without server paths (PageInputError messages are written for readers)."""
+    if isinstance(err, PageInputError | sim.StormError):
+        text = str(err)
+    else:
+        text = f"that did not work ({type(err).__name__}); the page is unchanged"
+    return text.splitlines()[0][:300] if text else "that did not work; the page is unchanged"
+
+
+def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """An event handler that reports a refused input as the page's notice instead of a traceback."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as err:  # noqa: BLE001 - whatever went wrong, the reader gets one line
+            NOTICE.set(one_line(err))
+            return None
+        if NOTICE.value:
+            NOTICE.set("")
+        return result
+
+    return run
 
 
 @solara.component
-def Banner(hypotheses_on: list[str], line: str | None = None) -> None:
+def Notice() -> None:
+    """The last refused input or failed action, as one line."""
+    if NOTICE.value:
+        with H("div", testid="notice", style="margin:6px 0"):
+            solara.Warning(NOTICE.value, dense=True)
+
+
+@solara.component
+def ErrorBoundary(children: list = []) -> None:  # noqa: B006 - solara's children signature
+    """Render errors in ``children`` become one line (no traceback, no server path) and a retry."""
+    error, clear = solara.use_exception()
+    if error is not None:
+        with H("div", testid="page-error"):
+            solara.Error(f"This part of the page failed: {one_line(error)}")
+            solara.Button("Try again", on_click=clear, text=True)
+        return
+    solara.Column(children=children, style="padding:0;gap:0")
+
+
+# --- labels -------------------------------------------------------------------------
+
+
+@solara.component
+def Banner(hypotheses_on: list[str], line: str | None = None, extra: str | None = None) -> None:
     """The banner every view carries, with the hypotheses that are on (or ``line`` instead)."""
     with H(
         "div",
@@ -65,6 +131,8 @@ def Banner(hypotheses_on: list[str], line: str | None = None) -> None:
     ):
         H("div", sim.BANNER, testid="banner", style="font-weight:700;font-size:1.15em;letter-spacing:0.05em")
         H("div", line or hypotheses_line(hypotheses_on), testid="hypotheses-on", style="font-size:0.9em")
+        if extra:
+            H("div", extra, testid="hypotheses-on-a", style="font-size:0.85em;opacity:0.9")
 
 
 @solara.component
@@ -78,6 +146,37 @@ def SpeculativeBadge() -> None:
     )
 
 
+def article_line() -> str:
+    """'“Title” by Author, Publication, Date' from what the project records about the article."""
+    a = state.article()
+    parts = []
+    if a.get("title"):
+        parts.append(f"“{a['title']}”")
+    if a.get("author"):
+        parts.append(f"by {a['author']}")
+    tail = ", ".join(a[k] for k in ("publication", "date") if a.get(k))
+    if tail:
+        parts.append(f"({tail})")
+    return "an opinion article " + " ".join(parts) if parts else "an opinion article"
+
+
+@solara.component
+def ScenarioContext(spec: sim.Scenario) -> None:
+    """The scenario's title and question, and the article its hypotheses come from."""
+    with H("div", testid="scenario-context", style="margin:0 0 8px 2px"):
+        H("div", spec.title, testid="scenario-title", style="font-size:1.2em;font-weight:700")
+        if spec.question:
+            H("div", f"Question: {spec.question}", testid="scenario-question", style="font-style:italic")
+        H(
+            "div",
+            f"The hypotheses paraphrase {article_line()}, cited by section; the article is opinion, "
+            "not evidence.",
+            testid="article",
+            cls="storm-secondary",
+            style=SMALL,
+        )
+
+
 @solara.component
 def WhatThisIs() -> None:
     """What the page is and is not, and where the hypotheses come from."""
@@ -85,7 +184,7 @@ def WhatThisIs() -> None:
         with H("div", testid="what-this-is", style="font-size:0.9em;line-height:1.45"):
             H(
                 "p",
-                "A teaching toy. Each hypothesis paraphrases a claim made in an opinion article; "
+                f"A teaching toy. Each hypothesis paraphrases a claim made in {article_line()}; "
                 "none is established fact. The article is opinion, and the page quotes none of it: "
                 "the claims are retold in our own words and cited by the article's section headings. "
                 "Percentages are shares of simulated replicates under guessed parameters, not "
@@ -99,417 +198,22 @@ def WhatThisIs() -> None:
                     "span",
                     "Full reference for every hypothesis (claim, mechanism, null version, parameters): ",
                 )
-                H("a", "docs/hypotheses.md", testid="hypotheses-link", attrs={"href": "./hypotheses"})
-
-
-# --- sidebar -------------------------------------------------------------------
+                H("a", "the hypotheses page", testid="hypotheses-link", attrs={"href": "./hypotheses"})
 
 
 @solara.component
-def ScenarioControls(settings: solara.Reactive[state.Settings], choices: list[str]) -> None:
-    s = settings.value
-    with solara.Card("Scenario"):
-        solara.Select(
-            "Scenario",
-            values=choices,
-            value=s.scenario,
-            on_value=lambda name: settings.set(settings.value.with_scenario(name)),
-        )
-        solara.InputInt(
-            "Seed",
-            value=s.seed,
-            on_value=lambda x: settings.set(_replace(settings.value, seed=max(0, int(x)))),
-        )
-        solara.Select(
-            "Replicates in the ensemble",
-            values=list(state.RUN_CHOICES),
-            value=s.runs,
-            on_value=lambda n: settings.set(_replace(settings.value, runs=int(n))),
-        )
-        solara.InputInt(
-            "Replicate to step (below)",
-            value=s.replicate,
-            on_value=lambda x: settings.set(_replace(settings.value, replicate=max(0, int(x)))),
-        )
-        solara.Button(
-            "Back to the file as written",
-            text=True,
-            color="primary",
-            on_click=lambda: settings.set(settings.value.with_scenario(settings.value.scenario)),
-        )
-
-
-@solara.component
-def HypothesisControls(settings: solara.Reactive[state.Settings]) -> None:
-    s = settings.value
-    with solara.Card("Hypotheses (all speculative)"):
-        for hid in sim.HYPOTHESIS_IDS:
-            meta = sim.HYPOTHESES[hid].metadata
-
-            def flip(on: bool, hid: str = hid) -> None:
-                settings.set(settings.value.with_hypothesis(hid, on))
-
-            with H("div", testid=f"hyp-{hid}", style="margin-bottom:8px"):
-                with solara.Row(gap="0px", style="align-items:center"):
-                    solara.Switch(label=hid, value=hid in s.hypotheses, on_value=flip)
-                    SpeculativeBadge()
-                H("div", meta["claim"], cls="claim", style=SMALL)
-                H("div", f"Article section: “{meta['section']}”", style=SMALL + ";font-style:italic")
-
-
-@solara.component
-def InterventionControls(settings: solara.Reactive[state.Settings]) -> None:
-    s = settings.value
-    with solara.Card("Interventions (counterfactual overrides)"):
-        for name, iv in sim.INTERVENTIONS.items():
-
-            def tick(on: bool, name: str = name) -> None:
-                settings.set(settings.value.with_intervention(name, on))
-
-            solara.Checkbox(label=name, value=name in s.interventions, on_value=tick)
-            H("div", iv.description, style=SMALL + ";margin:-14px 0 6px 32px")
-
-
-@solara.component
-def ParameterControls(settings: solara.Reactive[state.Settings], spec: sim.Scenario) -> None:
-    written = state.load_written(settings.value.scenario)
-    with solara.Card("Key parameters"):
-        for key in state.key_params(written):
-            value = spec.params[key]
-            sl = state.slider_spec(key, value)
-
-            def move(x: float, sl: state.SliderSpec = sl) -> None:
-                settings.set(settings.value.with_param(sl.key, sl.snap(x)))
-
-            solara.SliderFloat(
-                f"{key} ({sl.unit})", value=value, min=sl.low, max=sl.high, step=sl.step, on_value=move
-            )
-            note = f"{sl.meaning}; default from {sl.source}"
-            if sl.narrowed:
-                note += f"; slider shows {sl.low:g}–{sl.high:g} of the declared {_declared(key)}"
-            H(
-                "div",
-                f"{value:g} {sl.unit} — {note}",
-                testid=f"param-{key}",
-                style=SMALL + ";margin:-8px 0 8px",
-            )
-
-
-def _declared(key: str) -> str:
-    from sim.params import PARAMS
-
-    p = PARAMS[key]
-    return f"{p.low:g}–{p.high:g}"
-
-
-def _replace(s: state.Settings, **kw: Any) -> state.Settings:
-    from dataclasses import replace
-
-    return replace(s, **kw)
-
-
-# --- the ensemble ------------------------------------------------------------------
-
-
-@solara.component
-def Distribution(spec: sim.Scenario, seed: int, runs: int) -> None:
-    """The outcome distribution of the ensemble, with 95 % Wilson intervals."""
-    table = state.outcome_table(state.ensemble(spec, seed, runs))
-    with solara.Card("Outcome distribution"):
-        H(
-            "div",
-            f"{runs:,} replicates · seed {seed} · scenario {spec.name} · hash {spec.hash}",
-            testid="dist-meta",
-            attrs={"data-hash": spec.hash},
-            style=SMALL,
-        )
-        with H(
-            "div",
-            testid="distribution",
-            attrs={"data-hash": spec.hash, "data-seed": str(seed)},
-            style="margin-top:6px",
-        ):
-            for row in table.itertuples():
-                _bar_row(row)
-        H(
-            "div",
-            "Bar: share of replicates ending in each outcome. Black line: 95 % Wilson interval "
-            "for that share (how far it could move with more replicates of the same model — "
-            "not the uncertainty of the hypotheses themselves).",
-            style=SMALL + ";margin-top:6px",
-        )
-
-
-def _bar_row(row: Any) -> None:
-    o = row.outcome
-    with H(
-        "div",
-        testid=f"dist-row-{o}",
-        cls="dist-row",
-        attrs={
-            "data-outcome": o,
-            "data-count": str(row.count),
-            "data-n": str(row.n),
-            "title": f"{row.count} of {row.n} replicates",
-        },
-        style="display:flex;align-items:center;gap:6px;margin:3px 0;font-size:0.88em",
-    ):
-        H("span", o, style="flex:0 0 118px;font-family:monospace")
-        with H(
-            "div",
-            style="position:relative;flex:1 1 auto;min-width:90px;height:16px;"
-            "background:#eceff1;border-radius:3px",
-        ):
-            H(
-                "div",
-                "",
-                style=f"position:absolute;left:0;top:0;bottom:0;width:{row.share * 100:.2f}%;"
-                f"background:{OUTCOME_COLOURS[o]};border-radius:3px",
-            )
-            H(
-                "div",
-                "",
-                cls="ci",
-                style=f"position:absolute;left:{row.lo * 100:.2f}%;"
-                f"width:{max((row.hi - row.lo) * 100, 0.4):.2f}%;top:6px;height:4px;"
-                "background:#212121",
-            )
-        H(
-            "span",
-            f"{row.share * 100:.1f} %",
-            testid=f"dist-share-{o}",
-            style="flex:0 0 50px;text-align:right",
-        )
-        H(
-            "span",
-            f"[{row.lo * 100:.1f}, {row.hi * 100:.1f}]",
-            testid=f"dist-ci-{o}",
-            style="flex:0 0 86px;color:#555",
-        )
-
-
-# --- the counterfactual --------------------------------------------------------------
-
-
-@solara.component
-def CounterfactualView(
-    written: sim.Scenario, spec: sim.Scenario, seed: int, runs: int, on_pick: Callable[[int], None]
+def Downloads(
+    name: str, deps: list[Any], png: Callable[[], bytes] | None, csv: Callable[[], bytes] | None
 ) -> None:
-    """The file as written beside the page's scenario, on common random numbers."""
-    same = written.hash == spec.hash
+    """Save buttons for one chart or table: PNG (banner in the title) and CSV (banner on top).
 
-    def compute() -> state.Counterfactual | None:
-        return None if same else state.counterfactual(written, spec, seed, runs)
-
-    result = solara.use_thread(
-        compute, dependencies=[written.hash, spec.hash, seed, runs], intrusive_cancel=False
-    )
-    with solara.Card("Counterfactual: as written vs. changed"):
-        if same:
-            H(
-                "div",
-                "Same world: the settings equal the scenario file as written. Switch a hypothesis, "
-                "move a slider or tick an intervention to see what changes.",
-                testid="cf-none",
-            )
-            return
-        if result.state == solara.ResultState.ERROR:
-            solara.Error(f"comparison failed: {result.error}")
-            return
-        if result.state != solara.ResultState.FINISHED or result.value is None:
-            H("div", "comparing the two worlds …", testid="cf-busy")
-            solara.ProgressLinear(True)
-            return
-        _counterfactual_body(result.value, spec, seed, runs, on_pick)
-
-
-def _counterfactual_body(
-    cf: state.Counterfactual, spec: sim.Scenario, seed: int, runs: int, on_pick: Callable[[int], None]
-) -> None:
-    with H("div", testid="counterfactual", attrs={"data-hash": spec.hash}):
-        H(
-            "div",
-            "Changed from the file: " + "; ".join(cf.changes),
-            testid="cf-changes",
-            style="font-size:0.9em;margin-bottom:6px",
-        )
-        with H("table", style="width:100%;font-size:0.88em;border-collapse:collapse"):
-            with H("tr", style="text-align:left;border-bottom:1px solid #ccc"):
-                for head in ("outcome", "as written", "changed", "paired Δ (95 %)"):
-                    H("th", head)
-            for r in cf.table.itertuples():
-                strong = "font-weight:700" if r.lo > 0 or r.hi < 0 else ""
-                with H(
-                    "tr", testid=f"cf-row-{r.outcome}", attrs={"data-diff": f"{r.diff:.4f}"}, style=strong
-                ):
-                    H("td", r.outcome, style="font-family:monospace")
-                    H("td", f"{r.p_written * 100:.1f} %")
-                    H("td", f"{r.p_changed * 100:.1f} %")
-                    H(
-                        "td",
-                        f"{r.diff * 100:+.1f} pts [{r.lo * 100:+.1f}, {r.hi * 100:+.1f}]",
-                        testid=f"cf-diff-{r.outcome}",
-                    )
-        H(
-            "div",
-            f"{cf.n_outcome_changed} of {runs:,} replicates ended differently. Both columns use seed "
-            f"{seed}: replicate i meets the same random draws in both worlds (common random numbers), "
-            "so a difference is caused by the change alone. Δ is the mean paired difference of 0/1 "
-            "outcome indicators; bold rows have an interval that excludes zero.",
-            style=SMALL + ";margin-top:6px",
-        )
-        if cf.replicate is None:
-            H("div", "No replicate's story changed.", testid="cf-replicate")
-            return
-        a, b = cf.written_story, cf.changed_story
-        assert a is not None and b is not None
-        H(
-            "div",
-            f"Replicate #{cf.replicate} changed most: {a['outcome']} → {b['outcome']}; "
-            f"closest approach {_km(a)} → {_km(b)}; ended {a['figures']['end_time']} → "
-            f"{b['figures']['end_time']}",
-            testid="cf-replicate",
-            attrs={"data-replicate": str(cf.replicate)},
-            style="margin-top:10px;font-weight:600",
-        )
-        solara.Button(
-            f"Step through replicate #{cf.replicate} below",
-            text=True,
-            color="primary",
-            on_click=lambda: on_pick(int(cf.replicate or 0)),
-        )
-        with solara.Columns([1, 1]):
-            StoryList(a, "As written", "cf-story-written")
-            StoryList(b, "Changed", "cf-story-changed")
-
-
-def _km(told: dict[str, Any]) -> str:
-    km = told["figures"]["closest_km_to_moscow"]
-    return "—" if km is None else f"{km:.0f} km"
-
-
-@solara.component
-def StoryList(told: dict[str, Any], title: str, testid: str) -> None:
-    with H("div", testid=testid, style="font-size:0.82em"):
-        H("div", f"{title}: {told['outcome']}", style="font-weight:700")
-        for e in told["events"]:
-            H("div", f"{e['time']} · {e['actor']} · {e['event']}: {e['detail']}")
-
-
-# --- one replicate, stepped with Mesa's controls --------------------------------------
-
-
-@solara.component
-def ReplicateState(model: state.StepModel) -> None:
-    """The stepped replicate so far: clock, distance, story and key series."""
-    update_counter.get()  # Mesa bumps this after every step; reading it subscribes
-    st = state.replicate_status(model)
-    with solara.Card(f"One replicate, step by step: #{model.first_replicate} (seed {model.seed_value})"):
-        H(
-            "div",
-            "Step, play (▶) and reset with Mesa's controls in the sidebar (card “Controls”). "
-            "The replicate is the same one as in the ensemble above.",
-            style=SMALL,
-        )
-        with H("div", style="display:flex;gap:18px;flex-wrap:wrap;margin:6px 0;font-size:0.95em"):
-            H(
-                "span",
-                f"step {st['step']} of {st['steps']} · {st['time']}",
-                testid="replicate-time",
-                attrs={"data-step": str(st["step"]), "data-hash": model.spec.hash},
-            )
-            H("span", f"column's distance to Moscow: {st['distance_km']:.0f} km", testid="replicate-distance")
-            H("span", f"outcome: {st['outcome']}", testid="replicate-outcome")
-        SeriesPlot(model, st["step"])
-        with H(
-            "div",
-            testid="replicate-story",
-            attrs={"data-count": str(len(st["events"]))},
-            style="font-size:0.85em;margin-top:6px",
-        ):
-            H("div", "Story so far", style="font-weight:700")
-            if not st["events"]:
-                H("div", "(nothing has happened yet)")
-            for e in st["events"]:
-                H("div", f"{e['time']} · {e['actor']} · {e['event']}: {e['detail']}", cls="story-event")
-
-
-SERIES_STYLE = (
-    ("distance_km", "#ef6c00", "column's distance to Moscow (km)"),
-    ("elite_support", "#1565c0", "elite support"),
-    ("control", "#546e7a", "regime control"),
-    ("west_pressure", "#2e7d32", "Western pressure"),
-)
-
-
-@solara.component
-def SeriesPlot(model: state.StepModel, step: int) -> None:
-    """Distance to Moscow and the regime's key series so far (sim.SERIES), as inline SVG.
-
-    SVG instead of a matplotlib image: a redraw costs microseconds, so neither a change
-    of world nor Mesa's play loop waits for a figure to render.
+    The callables are kept per ``deps``: FileDownload restarts its work whenever the
+    callable it is given changes, so a fresh lambda on every render would cancel a save.
     """
-    lines = state.series_polylines(model, width=420.0, height=110.0)
-    with H(
-        "div",
-        testid="series",
-        attrs={"data-points": str(lines["n"])},
-        style="display:flex;gap:16px;flex-wrap:wrap",
-    ):
-        for panel, names, top in (
-            (0, ("distance_km",), f"{lines['km_max']:.0f} km"),
-            (1, ("elite_support", "control", "west_pressure"), "1.0"),
-        ):
-            with H("div", style="flex:1 1 420px;max-width:520px"):
-                with H("div", style=SMALL):
-                    for name, colour, label in SERIES_STYLE:
-                        if name in names:
-                            H("span", f"■ {label}  ", style=f"color:{colour}")
-                with H(
-                    "svg",
-                    attrs={
-                        "viewBox": "0 0 440 130",
-                        "width": "100%",
-                        "height": "130",
-                        "data-testid": f"series-panel-{panel}",
-                    },
-                ):
-                    H(
-                        "rect",
-                        "",
-                        attrs={
-                            "x": "30",
-                            "y": "5",
-                            "width": "420",
-                            "height": "110",
-                            "fill": "#fafafa",
-                            "stroke": "#bbb",
-                        },
-                    )
-                    H("text", top, attrs={"x": "0", "y": "14", "font-size": "9", "fill": "#555"})
-                    H("text", "0", attrs={"x": "20", "y": "115", "font-size": "9", "fill": "#555"})
-                    H("text", lines["start"], attrs={"x": "30", "y": "127", "font-size": "9", "fill": "#555"})
-                    H(
-                        "text",
-                        lines["end"],
-                        attrs={
-                            "x": "450",
-                            "y": "127",
-                            "font-size": "9",
-                            "fill": "#555",
-                            "text-anchor": "end",
-                        },
-                    )
-                    for name, colour, _label in SERIES_STYLE:
-                        if name in names and lines["points"][name]:
-                            H(
-                                "polyline",
-                                "",
-                                attrs={
-                                    "points": lines["points"][name],
-                                    "fill": "none",
-                                    "stroke": colour,
-                                    "stroke-width": "2",
-                                    "transform": "translate(30,5)",
-                                },
-                            )
+    png_fn = solara.use_memo(lambda: guarded(png) if png else None, deps)
+    csv_fn = solara.use_memo(lambda: guarded(csv) if csv else None, deps)
+    with H("div", testid=f"save-{name}", cls="storm-secondary", style="display:flex;gap:4px;margin-top:4px"):
+        if png_fn is not None:
+            solara.FileDownload(data=png_fn, filename=f"{name}.png", label="Save PNG", mime_type="image/png")
+        if csv_fn is not None:
+            solara.FileDownload(data=csv_fn, filename=f"{name}.csv", label="Save CSV", mime_type="text/csv")

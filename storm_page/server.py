@@ -15,10 +15,9 @@ import threading
 import time
 import webbrowser
 
+from .inputs import ENV_SCENARIO, ENV_SCENARIO_DIR, ENV_SCENARIO_FILE, ENV_SEED
+
 APP = "storm_page.app"
-#: How ``perfect-storm viz`` tells the page its scenario and seed (read in storm_page.app).
-ENV_SCENARIO = "STORM_PAGE_SCENARIO"
-ENV_SEED = "STORM_PAGE_SEED"
 
 #: Solara settings for a server with no internet (read when solara's settings are imported).
 OFFLINE_ENV = {
@@ -28,16 +27,31 @@ OFFLINE_ENV = {
     # Should an asset ever be missing, fail at once on this machine instead of going outside.
     "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/",
     "SOLARA_MODE": "production",
+    # No "This website runs on Solara" badge: it covered the page's bottom-right corner.
+    "SOLARA_THEME_SHOW_BANNER": "False",
 }
 
 
-def offline_env(scenario: str | None = None, seed: int = 0) -> dict[str, str]:
-    """The environment variables a server process of the page needs."""
+def offline_env(
+    scenario: str | None = None,
+    seed: int = 0,
+    scenario_file: str | None = None,
+    scenario_dir: str | None = None,
+) -> dict[str, str]:
+    """The environment variables a server process of the page needs.
+
+    ``scenario`` is a name the page offers; ``scenario_file`` and ``scenario_dir``
+    are the only places outside the catalogue the page may load scenarios from.
+    """
     env = dict(OFFLINE_ENV)
     env["SOLARA_APP"] = APP
     if scenario:
         env[ENV_SCENARIO] = scenario
     env[ENV_SEED] = str(seed)
+    if scenario_file:
+        env[ENV_SCENARIO_FILE] = scenario_file
+    if scenario_dir:
+        env[ENV_SCENARIO_DIR] = scenario_dir
     return env
 
 
@@ -66,15 +80,18 @@ def serve(
     scenario: str | None = None,
     seed: int = 0,
     open_browser: bool = True,
+    scenario_file: str | None = None,
+    scenario_dir: str | None = None,
 ) -> None:
     """Run the page until interrupted (blocking)."""
-    os.environ.update(offline_env(scenario, seed))
+    os.environ.update(offline_env(scenario, seed, scenario_file, scenario_dir))
     import solara.server.settings as server_settings
     import solara.settings
 
     # The env above only counts if solara's settings were not imported yet; set them directly too.
     server_settings.telemetry.mixpanel_enable = False
     server_settings.main.mode = "production"
+    server_settings.theme.show_banner = False
     solara.settings.assets.proxy = True
     solara.settings.assets.cdn = OFFLINE_ENV["SOLARA_ASSETS_CDN"]
 

@@ -1,7 +1,10 @@
-"""The page's state and the numbers behind every view, free of any UI code.
+"""The page's settings, the URL that holds them, and the world they make, free of any UI code.
 
-Everything here is plain Python over the ``sim`` API, so tests and the
-benchmark can check the numbers the page shows without a browser.
+A :class:`Settings` is one world (scenario, switches, sliders, interventions,
+seed, replicate, ensemble size). A :class:`PageState` adds what the page shows:
+the world pinned as A (if any), presentation mode and the uncertainty switch.
+Every field is checked on the way in (storm_page.inputs), so a tampered widget
+message or URL cannot reach the engine.
 """
 
 from __future__ import annotations
@@ -13,22 +16,19 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
-
-import numpy as np
-import pandas as pd
+from urllib.parse import parse_qsl, urlencode
 
 import sim
-from sim import catalog
+from sim.errors import StormError
 from sim.params import PARAMS
-from sim.stats import paired_difference, wilson
 
-DEFAULT_SCENARIO = "mutiny_2023"
-RUN_CHOICES = (1000, 2000, 5000)
+from . import inputs
+from .inputs import PageInputError
 
 T = TypeVar("T")
 
 
-class _Cache:
+class Cache:
     """A small thread-safe LRU cache: the page reruns the same ensembles often."""
 
     def __init__(self, size: int) -> None:
@@ -53,35 +53,29 @@ class _Cache:
             self.items.clear()
 
 
-_ENSEMBLES = _Cache(48)
-_STORIES = _Cache(64)
-_WRITTEN = _Cache(16)
-
-
-# --- scenarios as written ----------------------------------------------------
-
-
-def scenario_choices(extra: str | None = None) -> list[str]:
-    """The shipped scenario names, plus ``extra`` (a path given on the command line)."""
-    names = [p.stem for p in catalog.scenario_files()]
-    if extra and extra not in names:
-        names.append(extra)
-    return names
+_WRITTEN = Cache(16)
 
 
 def load_written(name: str) -> sim.Scenario:
-    """The scenario file as written (cached by path and modification time)."""
-    path = catalog.resolve(name)
+    """The scenario file as written, for a name the page offers (cached by path and mtime)."""
+    path = inputs.scenario_path(name)
     stamp = path.stat().st_mtime_ns
-    return _WRITTEN.get((str(path.resolve()), stamp), lambda: sim.load_scenario(path))
+
+    def load() -> sim.Scenario:
+        try:
+            return sim.load_scenario(path)
+        except StormError as err:  # the message names the file by its name, never its folder
+            raise PageInputError(str(err).replace(str(path), path.name).splitlines()[0]) from None
+
+    return _WRITTEN.get((str(path.resolve()), stamp), load)
 
 
-# --- the settings the sidebar edits -------------------------------------------
+# --- one world ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the sidebar sets: a scenario plus the reader's changes to it."""
+    """One world: a scenario plus the reader's changes to it."""
 
     scenario: str
     hypotheses: frozenset[str]
@@ -92,27 +86,39 @@ class Settings:
     runs: int = 1000
 
     @classmethod
-    def as_written(cls, scenario: str, seed: int = 0, runs: int = 1000) -> Settings:
+    def as_written(cls, scenario: str, seed: int = 0, runs: int = 1000, replicate: int = 0) -> Settings:
         """The settings that reproduce the scenario file exactly."""
         spec = load_written(scenario)
         return cls(
             scenario=scenario,
             hypotheses=frozenset(spec.hypotheses_on),
             interventions=tuple(spec.interventions),
-            seed=seed,
-            runs=runs,
+            seed=inputs.parse_seed(seed),
+            runs=inputs.parse_runs(runs),
+            replicate=inputs.parse_replicate(replicate, runs),
         )
 
     def with_hypothesis(self, hid: str, on: bool) -> Settings:
+        if hid not in sim.HYPOTHESES:
+            raise PageInputError(f"unknown hypothesis {hid!r}; valid: {', '.join(sim.HYPOTHESIS_IDS)}")
         hyps = self.hypotheses | {hid} if on else self.hypotheses - {hid}
         return replace(self, hypotheses=frozenset(hyps))
 
     def with_intervention(self, name: str, on: bool) -> Settings:
+        if name not in sim.INTERVENTIONS:
+            raise PageInputError(f"unknown intervention {name!r}; valid: {', '.join(sim.INTERVENTIONS)}")
         rest = tuple(i for i in self.interventions if i != name)
         return replace(self, interventions=(*rest, name) if on else rest)
 
-    def with_param(self, key: str, value: float) -> Settings:
-        """Set one parameter; a value equal to the file's drops the override."""
+    def with_param(self, key: str, value: object) -> Settings:
+        """Set one parameter within its declared range; the file's value drops the override."""
+        if key not in PARAMS:
+            raise PageInputError(f"unknown parameter {key!r}")
+        p = PARAMS[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise PageInputError(f"{key} must be a number from {p.low:g} to {p.high:g} {p.unit}")
+        if not p.low <= value <= p.high:
+            raise PageInputError(f"{key} must be from {p.low:g} to {p.high:g} {p.unit}, got {value:g}")
         written = load_written(self.scenario).params[key]
         params = dict(self.params)
         if math.isclose(value, written, rel_tol=1e-9, abs_tol=1e-12):
@@ -122,45 +128,176 @@ class Settings:
         return replace(self, params=tuple(sorted(params.items())))
 
     def with_scenario(self, scenario: str) -> Settings:
-        """Another scenario, as written; seed and runs are kept."""
-        return Settings.as_written(scenario, seed=self.seed, runs=self.runs)
+        """Another scenario, as written; seed, runs and replicate are kept."""
+        return Settings.as_written(scenario, seed=self.seed, runs=self.runs, replicate=self.replicate)
+
+    def with_seed(self, value: object) -> Settings:
+        return replace(self, seed=inputs.parse_seed(value))
+
+    def with_runs(self, value: object) -> Settings:
+        runs = inputs.parse_runs(value)
+        return replace(self, runs=runs, replicate=min(self.replicate, runs - 1))
+
+    def with_replicate(self, value: object) -> Settings:
+        return replace(self, replicate=inputs.parse_replicate(value, self.runs))
+
+    def same_world(self, other: Settings) -> bool:
+        """Equal scenario, switches, sliders and interventions (seed and replicate aside)."""
+        keep = ("scenario", "hypotheses", "params", "interventions")
+        return all(getattr(self, k) == getattr(other, k) for k in keep)
+
+
+_SPECS = Cache(64)
 
 
 def build_spec(settings: Settings) -> sim.Scenario:
-    """The scenario the page shows: the file as written with the settings applied."""
+    """The scenario the settings describe: the file as written with the changes applied.
+
+    Cached (every render asks, and a scenario's deep copy is most of a redraw); callers
+    must not change the scenario they get.
+    """
     base = load_written(settings.scenario)
+    key = (base.hash, base.path, settings.hypotheses, settings.params, settings.interventions)
+    return _SPECS.get(key, lambda: _build_spec(base, settings))
+
+
+def _build_spec(base: sim.Scenario, settings: Settings) -> sim.Scenario:
     on = settings.hypotheses
-    spec = base.with_overrides(
-        sets=[f"{k}={v!r}" for k, v in settings.params],
-        with_=[h for h in sim.HYPOTHESIS_IDS if h in on and h not in base.hypotheses_on],
-        without=[h for h in base.hypotheses_on if h not in on],
-    )
+    try:
+        spec = base.with_overrides(
+            sets=[f"{k}={v!r}" for k, v in settings.params],
+            with_=[h for h in sim.HYPOTHESIS_IDS if h in on and h not in base.hypotheses_on],
+            without=[h for h in base.hypotheses_on if h not in on],
+        )
+    except StormError as err:
+        raise PageInputError(str(err).replace("--set ", "").replace("--set: ", "")) from None
     # The checkboxes replace the list (with_overrides only adds), in the order ticked.
     spec.interventions = list(settings.interventions)
     return spec
 
 
-def changes(written: sim.Scenario, spec: sim.Scenario) -> list[str]:
-    """What differs between the file as written and the page's scenario, in words."""
-    out = []
-    for hid in sim.HYPOTHESIS_IDS:
-        a, b = hid in written.hypotheses_on, hid in spec.hypotheses_on
-        if a != b:
-            out.append(f"hypothesis {hid} switched {'on' if b else 'off'}")
-    for key, value in spec.params.items():
-        old = written.params[key]
-        if not math.isclose(value, old, rel_tol=1e-9, abs_tol=1e-12):
-            out.append(f"{key}: {old:g} → {value:g} {PARAMS[key].unit}")
-    for name in spec.interventions:
-        if name not in written.interventions:
-            out.append(f"intervention {name} applied")
-    for name in written.interventions:
-        if name not in spec.interventions:
-            out.append(f"intervention {name} removed")
+# --- the page: two worlds and how they are shown ----------------------------------
+
+
+@dataclass(frozen=True)
+class PageState:
+    """Everything the URL holds: the world shown (B), the pinned world A, and the view."""
+
+    world: Settings
+    pinned: Settings | None = None
+    present: bool = False
+    uncertain: bool = False
+
+    def world_a(self) -> Settings:
+        """World A: the pinned settings, or the file as written."""
+        if self.pinned is not None:
+            return self.pinned
+        return Settings.as_written(self.world.scenario, seed=self.world.seed, runs=self.world.runs)
+
+    def with_world(self, world: Settings) -> PageState:
+        """A new world B; A stays pinned unless the scenario (and so the clock) changed."""
+        pinned = self.pinned
+        if pinned is not None and pinned.scenario != world.scenario:
+            pinned = None
+        elif pinned is not None:  # A and B always share seed and ensemble: common random numbers
+            pinned = replace(pinned, seed=world.seed, runs=world.runs, replicate=world.replicate)
+        return replace(self, world=world, pinned=pinned)
+
+    def pin(self) -> PageState:
+        """Pin the current world as A; the controls now change B."""
+        return replace(self, pinned=self.world)
+
+    def unpin(self) -> PageState:
+        return replace(self, pinned=None)
+
+
+def default_page() -> PageState:
+    """The page as ``perfect-storm viz SCENARIO --seed N`` opens it."""
+    return PageState(Settings.as_written(inputs.default_scenario(), seed=inputs.default_seed()))
+
+
+def _encode_world(s: Settings, prefix: str, written: sim.Scenario) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if set(s.hypotheses) != set(written.hypotheses_on):
+        out.append((f"{prefix}on", ",".join(h for h in sim.HYPOTHESIS_IDS if h in s.hypotheses) or "-"))
+    if list(s.interventions) != list(written.interventions):
+        out.append((f"{prefix}iv", ",".join(s.interventions) or "-"))
+    out += [(f"{prefix}p.{k}", f"{v:g}") for k, v in s.params]
     return out
 
 
-# --- sliders -------------------------------------------------------------------
+def to_query(page: PageState) -> str:
+    """The URL query string that restores ``page`` (defaults left out, so links stay short)."""
+    w = page.world
+    written = load_written(w.scenario)
+    items: list[tuple[str, str]] = [("scenario", w.scenario)]
+    if w.seed:
+        items.append(("seed", str(w.seed)))
+    if w.runs != inputs.RUN_CHOICES[0]:
+        items.append(("runs", str(w.runs)))
+    if w.replicate:
+        items.append(("rep", str(w.replicate)))
+    items += _encode_world(w, "", written)
+    if page.pinned is not None:
+        items.append(("pin", "1"))
+        items += _encode_world(page.pinned, "a.", written)
+    if page.present:
+        items.append(("present", "1"))
+    if page.uncertain:
+        items.append(("uncertain", "1"))
+    return urlencode(items, safe=",")
+
+
+def _decode_world(query: dict[str, str], prefix: str, base: Settings) -> Settings:
+    s = base
+    if f"{prefix}on" in query:
+        wanted = {h for h in query[f"{prefix}on"].split(",") if h and h != "-"}
+        s = replace(s, hypotheses=frozenset())
+        for hid in wanted:
+            s = s.with_hypothesis(hid, True)
+    if f"{prefix}iv" in query:
+        s = replace(s, interventions=())
+        for name in (n for n in query[f"{prefix}iv"].split(",") if n and n != "-"):
+            s = s.with_intervention(name, True)
+    for key, text in query.items():
+        if key.startswith(f"{prefix}p."):
+            try:
+                value = float(text)
+            except ValueError:
+                raise PageInputError(f"{key[len(prefix) + 2 :]} must be a number") from None
+            s = s.with_param(key[len(prefix) + 2 :], value)
+    return s
+
+
+def from_query(search: str | None) -> tuple[PageState, str | None]:
+    """The page a URL describes, and a one-line message if part of it was refused.
+
+    A refused URL falls back to the default page (never to half of a bad one).
+    """
+    if not search:
+        return default_page(), None
+    if len(search) > 4000:
+        return default_page(), "the link is too long; the page opened with its defaults"
+    query = dict(parse_qsl(search, keep_blank_values=True))
+    try:
+        scenario = query.get("scenario") or inputs.default_scenario()
+        inputs.scenario_path(scenario)
+        runs = inputs.parse_runs(query.get("runs", inputs.RUN_CHOICES[0]))
+        base = Settings.as_written(scenario, seed=query.get("seed", 0), runs=runs)
+        world = _decode_world(query, "", base).with_replicate(query.get("rep", 0))
+        pinned = _decode_world(query, "a.", base) if query.get("pin") == "1" else None
+        if pinned is not None:
+            pinned = replace(pinned, replicate=world.replicate)
+        build_spec(world)
+        if pinned is not None:
+            build_spec(pinned)
+        page = PageState(world, pinned, query.get("present") == "1", query.get("uncertain") == "1")
+        return page, None
+    except PageInputError as err:
+        return default_page(), f"link refused: {err}"
+
+
+# --- sliders and relevant controls ----------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -182,9 +319,13 @@ class SliderSpec:
         return round(float(value), digits)
 
 
+def shock_kinds(spec: sim.Scenario) -> set[str]:
+    return {s["type"] for s in spec.shocks}
+
+
 def key_params(spec: sim.Scenario) -> list[str]:
     """The parameters worth a slider for this scenario, chosen by the shocks it has."""
-    kinds = {s["type"] for s in spec.shocks}
+    kinds = shock_kinds(spec)
     keys: list[str] = []
     if "mutiny" in kinds:
         keys += [
@@ -201,6 +342,28 @@ def key_params(spec: sim.Scenario) -> list[str]:
         keys += ["storm.act_per_day", "storm.threshold"]
     keys.append("factions.army.loyalty")
     return keys
+
+
+#: The shocks each intervention acts on, when sim.interventions does not declare them:
+#: an intervention whose shocks a scenario lacks changes nothing there, so it is not offered.
+_INTERVENTION_SHOCKS = {
+    "no_mediation": {"mutiny"},
+    "loyal_security_forces": {"mutiny"},
+    "accurate_intelligence": {"invasion"},
+    "no_nuclear_leak": {"nuclear_signalling"},
+    "no_long_range": {"long_range_authorisation"},
+}
+
+
+def relevant_interventions(spec: sim.Scenario) -> list[str]:
+    """The interventions that can change something in this scenario (plus any the file applies)."""
+    kinds = shock_kinds(spec)
+    out = []
+    for name, iv in sim.INTERVENTIONS.items():
+        acts_on = getattr(iv, "shocks", None) or _INTERVENTION_SHOCKS.get(name)
+        if acts_on is None or set(acts_on) & kinds or name in spec.interventions:
+            out.append(name)
+    return out
 
 
 def slider_spec(key: str, current: float) -> SliderSpec:
@@ -223,100 +386,17 @@ def _nice_up(x: float) -> float:
     return 10 * mag
 
 
-# --- the ensemble ----------------------------------------------------------------
+# --- the article and the hypotheses' reference ------------------------------------------
 
 
-def ensemble(spec: sim.Scenario, seed: int, runs: int) -> pd.DataFrame:
-    """``sim.simulate(spec, runs, seed)``, cached by (hash, seed, runs)."""
-    return _ENSEMBLES.get((spec.hash, seed, runs), lambda: sim.simulate(spec, runs=runs, seed=seed))
+def article() -> dict[str, str]:
+    """The article the hypotheses paraphrase: title, author, date, publication where the project records them.
 
-
-def outcome_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Count, share and 95 % Wilson interval of every outcome (all of sim.OUTCOMES)."""
-    n = len(df)
-    counts = df["outcome"].value_counts().reindex(list(sim.OUTCOMES), fill_value=0).to_numpy()
-    lo, hi = wilson(counts, n)
-    return pd.DataFrame(
-        {
-            "outcome": list(sim.OUTCOMES),
-            "count": counts.astype(int),
-            "n": n,
-            "share": counts / n,
-            "lo": lo,
-            "hi": hi,
-        }
-    )
-
-
-# --- the counterfactual ------------------------------------------------------------
-
-
-@dataclass
-class Counterfactual:
-    """The file as written beside the page's scenario, on common random numbers."""
-
-    table: pd.DataFrame
-    changes: list[str]
-    replicate: int | None
-    written_story: dict[str, Any] | None
-    changed_story: dict[str, Any] | None
-    n_outcome_changed: int
-
-
-def paired_table(written: pd.DataFrame, changed: pd.DataFrame) -> pd.DataFrame:
-    """Per outcome: both shares and the paired difference (changed − written) with its 95 % interval."""
-    _check_paired(written, changed)
-    rows = []
-    for o in sim.OUTCOMES:
-        a = (written["outcome"] == o).to_numpy(dtype=float)
-        b = (changed["outcome"] == o).to_numpy(dtype=float)
-        mean, lo, hi = paired_difference(a, b)
-        if not (a != b).any():  # no replicate moved: the interval is exactly zero
-            lo = hi = 0.0
-        rows.append(
-            {"outcome": o, "p_written": a.mean(), "p_changed": b.mean(), "diff": mean, "lo": lo, "hi": hi}
-        )
-    return pd.DataFrame(rows)
-
-
-def most_changed(written: pd.DataFrame, changed: pd.DataFrame) -> int | None:
-    """The replicate whose story changed most, or None if none changed.
-
-    A changed outcome ranks first; among those (or, if no outcome changed,
-    among all) the largest change in closest approach plus end time wins.
+    Read from ``sim.hypotheses.ARTICLE`` (the engine's record of its source);
+    a field the project does not record is left out rather than guessed.
     """
-    _check_paired(written, changed)
-    moved = (written["outcome"].astype(str) != changed["outcome"].astype(str)).to_numpy()
-    close_a = np.nan_to_num(written["closest_km_to_moscow"].to_numpy(dtype=float), nan=0.0)
-    close_b = np.nan_to_num(changed["closest_km_to_moscow"].to_numpy(dtype=float), nan=0.0)
-    end_a = written["end_hours"].to_numpy(dtype=float)
-    end_b = changed["end_hours"].to_numpy(dtype=float)
-    size = np.abs(close_b - close_a) + np.abs(end_b - end_a)
-    score = moved * (1.0 + size.max()) + size
-    best = int(np.argmax(score))
-    if score[best] <= 0:
-        return None
-    return int(written["replicate"].iloc[best])
-
-
-def story(spec: sim.Scenario, seed: int, replicate: int) -> dict[str, Any]:
-    """``sim.story``, cached by (hash, seed, replicate)."""
-    return _STORIES.get((spec.hash, seed, replicate), lambda: sim.story(spec, seed=seed, replicate=replicate))
-
-
-def counterfactual(written: sim.Scenario, spec: sim.Scenario, seed: int, runs: int) -> Counterfactual:
-    """Compare the file as written with the page's scenario on the same seed."""
-    a, b = ensemble(written, seed, runs), ensemble(spec, seed, runs)
-    rep = most_changed(a, b)
-    moved = int((a["outcome"].astype(str) != b["outcome"].astype(str)).sum())
-    told_a = story(written, seed, rep) if rep is not None else None
-    told_b = story(spec, seed, rep) if rep is not None else None
-    return Counterfactual(paired_table(a, b), changes(written, spec), rep, told_a, told_b, moved)
-
-
-def _check_paired(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    if len(a) != len(b) or not np.array_equal(a["replicate"].to_numpy(), b["replicate"].to_numpy()):
-        raise ValueError("paired comparison needs the same replicates in both frames")
+    meta = getattr(sim.hypotheses, "ARTICLE", None) or {}
+    return {k: str(meta[k]) for k in ("title", "author", "date", "publication", "url") if meta.get(k)}
 
 
 def section_headings() -> list[tuple[str, list[str]]]:
@@ -344,77 +424,6 @@ def hypotheses_markdown() -> str:
             f"- **Null version (off):** {m['null']}",
         ]
     return "\n".join(lines)
-
-
-class StepModel(sim.StormModel):
-    """One replicate for Mesa's step/play/reset controls.
-
-    Mesa's reset rebuilds the model as ``type(model)(**model_params)``; a
-    ``scenario`` argument would collide with Mesa's own scenario object, so
-    this subclass takes ``spec`` instead.
-    """
-
-    def __init__(self, spec: sim.Scenario, replicate: int = 0, seed: int = 0) -> None:
-        super().__init__(spec, replicates=1, rng=seed, first_replicate=replicate, record_series=True)
-
-
-def step_model(spec: sim.Scenario, replicate: int, seed: int) -> StepModel:
-    """A StepModel whose class rebuilds the same replicate when called with no arguments.
-
-    Mesa's reset calls ``type(model)(**params)``; binding the arguments into the
-    class keeps reset correct even when Mesa's copy of the params is empty (as it
-    is after SolaraViz remounts under a new key in mesa 3.5.1).
-    """
-
-    class StormReplicate(StepModel):
-        def __init__(self) -> None:
-            super().__init__(spec, replicate, seed)
-
-    return StormReplicate()
-
-
-def replicate_status(model: sim.StormModel) -> dict[str, Any]:
-    """Where one stepped replicate stands: step, clock, distance, outcome, events so far."""
-    from datetime import timedelta
-
-    i, n = model.step_index, model.clock.n_steps
-    hours = float(model.clock.hours[i]) if i < n else float(model.clock.total_hours)
-    outcome = sim.OUTCOMES[int(model.outcome[0])] if model.outcome[0] >= 0 else "running"
-    distance = model.series["distance_km"][-1][0] if model.series["distance_km"] else model.wagner.distance[0]
-    return {
-        "step": i,
-        "steps": n,
-        "time": (model.spec.start + timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M"),
-        "distance_km": float(distance),
-        "outcome": outcome,
-        "events": model.events_for(0),
-    }
-
-
-def series_polylines(model: sim.StormModel, width: float, height: float) -> dict[str, Any]:
-    """SVG ``points`` for each of sim.SERIES so far, on the whole scenario's time axis.
-
-    Distance is scaled to the column's starting distance, the other series to 0..1.
-    """
-    n = len(model.series["distance_km"])
-    total = float(model.clock.total_hours)
-    ends = model.clock.hours[:n] + model.clock.dt[:n]
-    xs = ends / total * width
-    km_max = float(model.params["wagner.start_km"])
-    points = {}
-    for name in sim.SERIES:
-        ys = np.array([a[0] for a in model.series[name]], dtype=float)
-        top = km_max if name == "distance_km" else 1.0
-        ys = height * (1 - np.clip(ys / top, 0, 1))
-        points[name] = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
-    fmt = "%d %b %H:%M" if total <= 24 * 10 else "%d %b %Y"
-    return {
-        "n": n,
-        "points": points,
-        "km_max": km_max,
-        "start": model.spec.start.strftime(fmt),
-        "end": model.spec.end.strftime(fmt),
-    }
 
 
 _DOC_STYLE = (

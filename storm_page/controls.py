@@ -1,0 +1,175 @@
+"""The sidebar: scenario, hypothesis switches, interventions, sliders and the view switches.
+
+Short by design: the scenario card and the switches come first (above the fold),
+claims, seed and sliders fold. Every handler goes through the page's ``update``
+(state.PageState -> state.PageState), checked on the server and guarded so a
+refused value becomes a one-line notice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import solara
+
+import sim
+from sim.params import PARAMS
+
+from . import inputs, numbers, state
+from .components import SMALL, H, SpeculativeBadge, guarded
+
+Update = Callable[[Callable[[state.PageState], state.PageState]], None]
+
+
+def _world(update: Update, change: Callable[[state.Settings], state.Settings]) -> Callable[[], None]:
+    return lambda: update(lambda p: p.with_world(change(p.world)))
+
+
+@solara.component
+def Sidebar(page: state.PageState, update: Update) -> None:
+    written = state.load_written(page.world.scenario)
+    spec = state.build_spec(page.world)
+    with solara.Sidebar():
+        with H("div", cls="storm-sidebar", testid="sidebar"):
+            ScenarioCard(page, update)
+            HypothesisCard(page, update)
+            InterventionCard(page, update, written)
+            ParameterCard(page, update, written, spec)
+            ViewCard(page, update)
+
+
+@solara.component
+def ScenarioCard(page: state.PageState, update: Update) -> None:
+    w = page.world
+    with solara.Card("Scenario"):
+        solara.Select(
+            "Scenario",
+            values=inputs.scenario_names(),
+            value=w.scenario,
+            on_value=guarded(lambda name: update(lambda p: p.with_world(p.world.with_scenario(name)))),
+        )
+        solara.Button(
+            "Back to the file as written",
+            text=True,
+            color="primary",
+            on_click=guarded(
+                lambda: update(lambda p: p.unpin().with_world(p.world.with_scenario(w.scenario)))
+            ),
+        )
+        with solara.Details("Seed and ensemble size"):
+            solara.InputText(
+                "Seed",
+                value=str(w.seed),
+                continuous_update=False,
+                on_value=guarded(lambda x: update(lambda p: p.with_world(p.world.with_seed(x)))),
+            )
+            H("div", f"a whole number from 0 to {inputs.MAX_SEED:,}", style=SMALL)
+            solara.Select(
+                "Replicates in the ensemble",
+                values=list(inputs.RUN_CHOICES),
+                value=w.runs,
+                on_value=guarded(lambda n: update(lambda p: p.with_world(p.world.with_runs(n)))),
+            )
+
+
+@solara.component
+def HypothesisCard(page: state.PageState, update: Update) -> None:
+    on = page.world.hypotheses
+    with solara.Card("Hypotheses (all speculative)"):
+        for hid in sim.HYPOTHESIS_IDS:
+
+            def flip(value: bool, hid: str = hid) -> None:
+                update(lambda p: p.with_world(p.world.with_hypothesis(hid, value)))
+
+            with H(
+                "div",
+                testid=f"hyp-{hid}",
+                attrs={"title": sim.HYPOTHESES[hid].metadata["claim"]},
+                style="display:flex;align-items:center;height:30px",
+            ):
+                solara.Switch(label=hid, value=hid in on, on_value=guarded(flip))
+                SpeculativeBadge()
+        with solara.Details("What each hypothesis claims"):
+            for hid in sim.HYPOTHESIS_IDS:
+                meta = sim.HYPOTHESES[hid].metadata
+                with H("div", testid=f"claim-{hid}", style="margin-bottom:6px"):
+                    H("div", hid, style="font-family:monospace;font-size:0.85em")
+                    H("div", meta["claim"], cls="claim", style=SMALL)
+                    H("div", f"Article section: “{meta['section']}”", style=SMALL + ";font-style:italic")
+
+
+@solara.component
+def InterventionCard(page: state.PageState, update: Update, written: sim.Scenario) -> None:
+    ticked = page.world.interventions
+    names = state.relevant_interventions(written)
+    with solara.Card("Interventions (counterfactual overrides)"):
+        for name in names:
+
+            def tick(value: bool, name: str = name) -> None:
+                update(lambda p: p.with_world(p.world.with_intervention(name, value)))
+
+            with H("div", testid=f"iv-{name}"):
+                solara.Checkbox(label=name, value=name in ticked, on_value=guarded(tick))
+                H("div", sim.INTERVENTIONS[name].description, style=SMALL + ";margin:-4px 0 6px 32px")
+
+
+@solara.component
+def ParameterCard(page: state.PageState, update: Update, written: sim.Scenario, spec: sim.Scenario) -> None:
+    with solara.Card("Key parameters"):
+        with solara.Details("Sliders (guessed or historical values)", expand=False):
+            for key in state.key_params(written):
+                value = spec.params[key]
+                sl = state.slider_spec(key, value)
+
+                def move(x: float, sl: state.SliderSpec = sl) -> None:
+                    update(lambda p: p.with_world(p.world.with_param(sl.key, sl.snap(x))))
+
+                solara.SliderFloat(
+                    f"{key} ({sl.unit})",
+                    value=value,
+                    min=sl.low,
+                    max=sl.high,
+                    step=sl.step,
+                    on_value=guarded(move),
+                    thumb_label=False,
+                )
+                note = f"{sl.meaning}; default from {sl.source}"
+                if sl.narrowed:
+                    decl = PARAMS[key]
+                    note += (
+                        f"; slider shows {sl.low:g}–{sl.high:g} of the declared {decl.low:g}–{decl.high:g}"
+                    )
+                H(
+                    "div",
+                    f"{value:g} {sl.unit} — {note}",
+                    testid=f"param-{key}",
+                    style=SMALL + ";margin:0 0 10px",
+                )
+
+
+@solara.component
+def ViewCard(page: state.PageState, update: Update) -> None:
+    with solara.Card("View"):
+        solara.Switch(
+            label="Presentation mode (large type)",
+            value=page.present,
+            on_value=guarded(lambda x: update(lambda p: replace(p, present=bool(x)))),
+        )
+        available = numbers.uncertainty_available()
+        solara.Switch(
+            label="Guessed parameters uncertain",
+            value=page.uncertain and available,
+            disabled=not available,
+            on_value=guarded(lambda x: update(lambda p: replace(p, uncertain=bool(x)))),
+        )
+        if not available:
+            H("div", "(needs the engine's uncertain parameters, not in this version)", style=SMALL)
+        # Issue 8 hook: "given what history shows" runs the posterior once the engine has one.
+        solara.Switch(
+            label="Given what history shows",
+            value=False,
+            disabled=not numbers.posterior_available(),
+        )
+        if not numbers.posterior_available():
+            H("div", "(arrives with the calibration to history, not in this version)", style=SMALL)

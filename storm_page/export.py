@@ -1,0 +1,146 @@
+"""Every chart and table the page shows, as a file to save: PNG, and CSV headed by the banner.
+
+PNG figures are drawn by :mod:`sim.plots.draw` (the same figures ``plot`` writes),
+so they carry the banner as their title and the hypotheses in a footer; CSV files
+start with ``#`` lines: the banner, the hypotheses on, and where the numbers come from.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pandas as pd
+
+import sim
+from sim.analysis import summary as sm
+from sim.banner import hypotheses_line
+
+
+def _manifest(spec: sim.Scenario, seed: int, runs: int, spec_b: sim.Scenario | None = None) -> dict[str, Any]:
+    m = sm.manifest_base("compare" if spec_b is not None else "batch", spec, seed, runs)
+    if spec_b is not None:
+        from sim.analysis.compare import spec_changes
+
+        m["hypotheses_on_b"] = spec_b.hypotheses_on
+        m["changes"] = spec_changes(spec, spec_b)
+    return m
+
+
+def csv_bytes(frame: pd.DataFrame, lines: list[str]) -> bytes:
+    """``frame`` as CSV under ``#`` comment lines (the first is always the banner)."""
+    head = [sim.BANNER, *[ln for ln in lines if ln != sim.BANNER]]
+    text = "".join(f"# {ln}\n" for ln in head) + frame.to_csv(index=False)
+    return text.encode("utf-8")
+
+
+def provenance(spec: sim.Scenario, seed: int, runs: int, spec_b: sim.Scenario | None = None) -> list[str]:
+    """The banner, the hypotheses line(s) and the scenario/seed/runs line for a CSV header."""
+    return sm.comment_lines(_manifest(spec, seed, runs, spec_b))
+
+
+def _png(fig: Any) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, metadata={"Title": sim.BANNER})
+    return buf.getvalue()
+
+
+def _bars(tables: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    frames = []
+    for variant, t in tables:
+        frames.append(
+            pd.DataFrame(
+                {
+                    "variant": variant,
+                    "outcome": t["outcome"],
+                    "count": t["count"],
+                    "runs": t["n"],
+                    "probability": t["share"],
+                    "ci_low": t["lo"],
+                    "ci_high": t["hi"],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def distribution_png(table: pd.DataFrame, spec: sim.Scenario, seed: int, runs: int) -> bytes:
+    """The outcome distribution of one world (sim.plots.draw.outcome_bars)."""
+    from sim.plots import draw
+
+    return _png(draw.outcome_bars(_bars([(spec.name, table)]), _manifest(spec, seed, runs)))
+
+
+def distribution_csv(table: pd.DataFrame, spec: sim.Scenario, seed: int, runs: int) -> bytes:
+    return csv_bytes(table, provenance(spec, seed, runs))
+
+
+def ab_png(diffs: pd.DataFrame, spec_a: sim.Scenario, spec_b: sim.Scenario, seed: int, runs: int) -> bytes:
+    """World A and world B side by side (sim.plots.draw.outcome_bars with two variants)."""
+    from sim.plots import draw
+
+    tables = []
+    for side, label in (("a", "A"), ("b", "B")):
+        tables.append(
+            (
+                label,
+                pd.DataFrame(
+                    {
+                        "outcome": diffs["outcome"],
+                        "count": diffs[f"count_{side}"],
+                        "n": diffs["runs"],
+                        "share": diffs[f"p_{side}"],
+                        "lo": diffs[f"{side}_low"],
+                        "hi": diffs[f"{side}_high"],
+                    }
+                ),
+            )
+        )
+    return _png(draw.outcome_bars(_bars(tables), _manifest(spec_a, seed, runs, spec_b)))
+
+
+def ab_csv(diffs: pd.DataFrame, spec_a: sim.Scenario, spec_b: sim.Scenario, seed: int, runs: int) -> bytes:
+    note = "differences are B - A, paired over replicates on common random numbers (95 %)"
+    return csv_bytes(diffs, [*provenance(spec_a, seed, runs, spec_b), note])
+
+
+def timeline_csv(
+    timeline: pd.DataFrame, spec_a: sim.Scenario, spec_b: sim.Scenario, seed: int, rep: int
+) -> bytes:
+    lines = [
+        "A " + hypotheses_line(spec_a.hypotheses_on),
+        "B " + hypotheses_line(spec_b.hypotheses_on),
+        f"replicate {rep}, seed {seed}; side '=' both worlds, 'A' or 'B' only that world",
+    ]
+    return csv_bytes(timeline, lines)
+
+
+def series_png(frame: pd.DataFrame, spec: sim.Scenario, seed: int, replicate: int) -> bytes:
+    """The stepped replicate's series so far."""
+    from sim.plots import draw
+
+    from .player import series_style
+
+    fig = draw.new_figure(10, 5.2)
+    ax = fig.add_subplot()
+    times = pd.to_datetime(frame["time"])
+    for name in frame.columns[1:]:
+        label, colour = series_style(name)
+        values = frame[name]
+        if name == "distance_km":  # km on its own scale: shown as a share of the starting distance
+            top = float(values.max()) or 1.0
+            values = values / top
+            label += f" (÷ {top:.0f} km)"
+        ax.plot(times, values, label=label, color=colour)
+    ax.set_ylim(0, 1.05)
+    ax.legend(frameon=False, fontsize=8)
+    ax.grid(alpha=0.3)
+    m = _manifest(spec, seed, 1)
+    return _png(draw.label(fig, m, f"Replicate #{replicate}: key series so far"))
+
+
+def series_csv(frame: pd.DataFrame, spec: sim.Scenario, seed: int, replicate: int) -> bytes:
+    return csv_bytes(frame, [*provenance(spec, seed, 1), f"replicate {replicate}"])

@@ -1,0 +1,254 @@
+"""The numbers behind every view: ensembles, outcome tables, world A against world B.
+
+Plain Python over ``sim`` and ``sim.analysis`` (no UI code), so tests, the
+benchmark and docs/lesson.md check exactly what the page shows. The A/B
+comparison reuses :mod:`sim.analysis.compare` (paired differences, figure
+shifts, aligned stories) rather than page-local copies.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import sim
+from sim.analysis import summary as sm
+from sim.analysis.compare import StoryDiff, differences, figure_shifts, spec_changes, story_diff
+
+from .state import Cache
+
+_ENSEMBLES = Cache(48)
+_STORIES = Cache(64)
+
+#: Colours for outcomes sim.outputs does not colour (the engine's declarations win once they exist).
+_PALETTE = {
+    "regime_intact": "#546e7a",
+    "regime_weakened": "#90a4ae",
+    "martial_law": "#c62828",
+    "palace_coup": "#6a1b9a",
+    "rebel_capture": "#ef6c00",
+    "regime_collapse": "#2e7d32",
+}
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    name: str
+    label: str
+    colour: str
+
+
+def outcome_rows() -> list[OutcomeRow]:
+    """The outcomes in declared order, with label and colour (from sim.outputs when it exists)."""
+    declared = getattr(importlib.import_module("sim"), "outputs", None)
+    rows = []
+    for i, name in enumerate(sim.OUTCOMES):
+        label, colour = name.replace("_", " "), _PALETTE.get(name, f"hsl({i * 57 % 360},45%,45%)")
+        if declared is not None:
+            found = [o for o in declared.OUTCOMES if o.name == name]
+            if found:
+                label, colour = found[0].label, found[0].colour
+        rows.append(OutcomeRow(name, label, colour))
+    return rows
+
+
+# --- one ensemble ------------------------------------------------------------------
+
+
+def ensemble(spec: sim.Scenario, seed: int, runs: int) -> pd.DataFrame:
+    """``sim.simulate(spec, runs, seed)``, cached by (hash, seed, runs)."""
+    return _ENSEMBLES.get((spec.hash, seed, runs), lambda: sim.simulate(spec, runs=runs, seed=seed))
+
+
+def clear_caches() -> None:
+    _ENSEMBLES.clear()
+    _STORIES.clear()
+
+
+def outcome_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Count, share and 95 % Wilson interval of every outcome (sim.analysis.summary.outcome_table)."""
+    t = sm.outcome_table(df, "outcome")
+    return pd.DataFrame(
+        {
+            "outcome": t["outcome"],
+            "count": t["count"].astype(int),
+            "n": t["runs"],
+            "share": t["probability"],
+            "lo": t["ci_low"],
+            "hi": t["ci_high"],
+        }
+    )
+
+
+def has_mutiny(spec: sim.Scenario) -> bool:
+    return any(s["type"] == "mutiny" for s in spec.shocks)
+
+
+def lesson_numbers(df: pd.DataFrame, with_mutiny: bool) -> dict[str, Any]:
+    """The figures the lesson quotes for one world: halts, closest approach, durations, elite support."""
+    out: dict[str, Any] = {"runs": len(df), "mean_elite_support": float(df["leader_elite_support"].mean())}
+    if not with_mutiny:
+        return out
+    ends = df["mutiny_end"].astype(str)
+    mutinies = ends != "none"
+    halted = ends == "mediated_halt"
+    out.update(
+        mutinies=int(mutinies.sum()),
+        mediated_halts=int(halted.sum()),
+        reached_moscow=int((ends == "reached_moscow").sum()),
+        median_closest_km_halted=_median(df.loc[halted, "closest_km_to_moscow"]),
+        median_hours_halted=_median(df.loc[halted, "mutiny_hours"]),
+        median_hours_all=_median(df.loc[mutinies, "mutiny_hours"]),
+    )
+    return out
+
+
+def _median(s: pd.Series) -> float:
+    s = s.dropna()
+    return float(s.median()) if len(s) else math.nan
+
+
+# --- world A against world B --------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    """World A against world B on the same seed and replicates (common random numbers)."""
+
+    spec_a: sim.Scenario
+    spec_b: sim.Scenario
+    seed: int
+    runs: int
+    differences: pd.DataFrame  # sim.analysis.compare.differences, outcome rows only
+    figures: pd.DataFrame  # sim.analysis.compare.figure_shifts
+    changes: list[str]
+    n_changed: int
+    replicate: int | None  # the replicate whose story changed most
+    numbers_a: dict[str, Any]
+    numbers_b: dict[str, Any]
+
+    @property
+    def key(self) -> tuple[str, str, int, int]:
+        return (self.spec_a.hash, self.spec_b.hash, self.seed, self.runs)
+
+
+def compare_worlds(spec_a: sim.Scenario, spec_b: sim.Scenario, seed: int, runs: int) -> Comparison:
+    """Both ensembles, paired per replicate, with the replicate that changed most."""
+    a, b = ensemble(spec_a, seed, runs), ensemble(spec_b, seed, runs)
+    diffs = differences(a, b)
+    diffs = diffs[diffs["variable"] == "outcome"].reset_index(drop=True)
+    moved = int((a["outcome"].astype(str) != b["outcome"].astype(str)).sum())
+    mutiny = has_mutiny(spec_a) or has_mutiny(spec_b)
+    return Comparison(
+        spec_a=spec_a,
+        spec_b=spec_b,
+        seed=seed,
+        runs=runs,
+        differences=diffs,
+        figures=figure_shifts(a, b),
+        changes=spec_changes(spec_a, spec_b),
+        n_changed=moved,
+        replicate=most_changed(a, b),
+        numbers_a=lesson_numbers(a, mutiny),
+        numbers_b=lesson_numbers(b, mutiny),
+    )
+
+
+def most_changed(a: pd.DataFrame, b: pd.DataFrame) -> int | None:
+    """The replicate whose story changed most, or None if none changed.
+
+    A changed outcome ranks first; among those (or, if no outcome changed,
+    among all) the largest change in closest approach plus end time wins.
+    """
+    if len(a) != len(b) or not np.array_equal(a["replicate"].to_numpy(), b["replicate"].to_numpy()):
+        raise ValueError("paired comparison needs the same replicates in both frames")
+    moved = (a["outcome"].astype(str) != b["outcome"].astype(str)).to_numpy()
+    close_a = np.nan_to_num(a["closest_km_to_moscow"].to_numpy(dtype=float), nan=0.0)
+    close_b = np.nan_to_num(b["closest_km_to_moscow"].to_numpy(dtype=float), nan=0.0)
+    size = np.abs(close_b - close_a) + np.abs(b["end_hours"].to_numpy(float) - a["end_hours"].to_numpy(float))
+    score = moved * (1.0 + size.max()) + size
+    best = int(np.argmax(score))
+    if score[best] <= 0:
+        return None
+    return int(a["replicate"].iloc[best])
+
+
+def story_pair(spec_a: sim.Scenario, spec_b: sim.Scenario, seed: int, replicate: int) -> StoryDiff:
+    """Both stories of one replicate, aligned (sim.analysis.compare.story_diff), cached."""
+    key = (spec_a.hash, spec_b.hash, seed, replicate)
+    return _STORIES.get(key, lambda: story_diff(spec_a, spec_b, seed, replicate))
+
+
+def story(spec: sim.Scenario, seed: int, replicate: int) -> dict[str, Any]:
+    """``sim.story``, cached."""
+    return _STORIES.get((spec.hash, seed, replicate), lambda: sim.story(spec, seed=seed, replicate=replicate))
+
+
+def outcome_time(told: dict[str, Any], spec: sim.Scenario) -> str:
+    """When the outcome was reached: its own time, or 'end of span' for a regime still standing."""
+    end = told["figures"]["end_time"]
+    if told["outcome"] in sim.IN_POWER:
+        return f"still in place at the end of the span ({end})"
+    return end
+
+
+# --- uncertainty a class can see --------------------------------------------------------
+
+
+def uncertainty_available() -> bool:
+    """Whether the engine can draw per-replicate parameters (sim.uncertain, issue 5)."""
+    return importlib.util.find_spec("sim.uncertain") is not None
+
+
+def parameter_band(df: pd.DataFrame, low_q: float = 0.05, high_q: float = 0.95) -> pd.DataFrame:
+    """Per outcome: the spread of P(outcome | parameters) across parameter draws.
+
+    ``df`` has a ``draw`` column (one parameter draw per group of replicates);
+    the band is the ``low_q``..``high_q`` quantile of the per-draw shares. It is
+    the uncertainty of the guessed parameters, unlike the Wilson interval, which
+    is only the Monte Carlo noise of a finite ensemble.
+    """
+    if "draw" not in df.columns:
+        raise ValueError("parameter_band needs a 'draw' column (an ensemble run with uncertain parameters)")
+    names = list(sim.OUTCOMES)
+    codes = pd.Categorical(df["outcome"].astype(str), categories=names).codes
+    draws = df["draw"].to_numpy()
+    ids, inverse = np.unique(draws, return_inverse=True)
+    counts = np.zeros((len(ids), len(names)))
+    np.add.at(counts, (inverse, codes), 1)
+    shares = counts / counts.sum(axis=1, keepdims=True)
+    return pd.DataFrame(
+        {
+            "outcome": names,
+            "draws": len(ids),
+            "band_lo": np.quantile(shares, low_q, axis=0),
+            "band_hi": np.quantile(shares, high_q, axis=0),
+        }
+    )
+
+
+def uncertain_ensemble(spec: sim.Scenario, seed: int, runs: int) -> pd.DataFrame | None:
+    """The ensemble with the guessed parameters drawn per replicate, or None before sim.uncertain lands.
+
+    The one place the page calls the engine's uncertainty (see PLAN "Interfaces":
+    ``sim.simulate(..., uncertain=...)``); the distribution view only needs a
+    frame with a ``draw`` column.
+    """
+    if not uncertainty_available():
+        return None
+    return _ENSEMBLES.get(
+        ("uncertain", spec.hash, seed, runs),
+        lambda: sim.simulate(spec, runs=runs, seed=seed, uncertain=True),  # type: ignore[call-arg]
+    )
+
+
+def posterior_available() -> bool:
+    """Hook for issue 8 ("given what history shows"): off until the engine has a posterior."""
+    return importlib.util.find_spec("sim.calibration") is not None and hasattr(
+        importlib.import_module("sim.calibration"), "posterior"
+    )

@@ -1,0 +1,372 @@
+"""The ensemble views: the outcome distribution of the world shown, and world A against world B."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import solara
+
+import sim
+
+from . import export, numbers, state
+from .components import SMALL, Downloads, H, guarded
+
+Update = Callable[[Callable[[state.PageState], state.PageState]], None]
+
+BAND_NOTE = (
+    "Grey band: the spread of the share across draws of the guessed parameters (5–95 %): how much the "
+    "answer depends on guesses. Black line: the Monte Carlo interval, only the noise of running a finite "
+    "number of replicates of one model."
+)
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.1f} %"
+
+
+# --- one world's distribution -----------------------------------------------------------
+
+
+@solara.component
+def Distribution(spec: sim.Scenario, seed: int, runs: int, uncertain: bool) -> None:
+    """The outcome distribution of the ensemble, with 95 % Wilson intervals (and the parameter band)."""
+    table = numbers.outcome_table(numbers.ensemble(spec, seed, runs))
+    band = None
+    if uncertain:
+        frame = numbers.uncertain_ensemble(spec, seed, runs)
+        band = numbers.parameter_band(frame).set_index("outcome") if frame is not None else None
+    rows = {r.name: r for r in numbers.outcome_rows()}
+    with solara.Card("Outcome distribution (world B: the settings in the sidebar)"):
+        H(
+            "div",
+            f"{runs:,} replicates · seed {seed} · scenario {spec.name} · hash {spec.hash}",
+            testid="dist-meta",
+            attrs={"data-hash": spec.hash},
+            cls="storm-secondary",
+            style=SMALL,
+        )
+        with H("div", testid="distribution", attrs={"data-hash": spec.hash, "data-seed": str(seed)}):
+            for r in table.itertuples():
+                lo_hi = (
+                    None if band is None else (band.loc[r.outcome, "band_lo"], band.loc[r.outcome, "band_hi"])
+                )
+                _bar_row(r, rows[r.outcome].label, rows[r.outcome].colour, lo_hi)
+        H(
+            "div",
+            BAND_NOTE
+            if band is not None
+            else "Bar: share of replicates ending in each outcome. Black line: 95 % Wilson interval "
+            "(how far the share could move with more replicates of the same model — not the "
+            "uncertainty of the hypotheses or of the guessed parameters).",
+            testid="dist-note",
+            cls="storm-secondary",
+            style=SMALL + ";margin-top:6px",
+        )
+        Downloads(
+            "distribution",
+            [spec.hash, seed, runs],
+            lambda: export.distribution_png(table, spec, seed, runs),
+            lambda: export.distribution_csv(table, spec, seed, runs),
+        )
+
+
+def _bar_row(row: Any, label: str, colour: str, band: tuple[float, float] | None) -> None:
+    o = row.outcome
+    with H(
+        "div",
+        testid=f"dist-row-{o}",
+        cls="dist-row",
+        attrs={"data-outcome": o, "data-count": str(row.count), "data-n": str(row.n)},
+        style="display:flex;align-items:center;gap:6px;margin:3px 0;font-size:0.9em",
+    ):
+        H("span", label, style="flex:0 0 8.5em")
+        with H("div", style="position:relative;flex:1 1 auto;min-width:60px;height:1.1em;background:#eceff1"):
+            if band is not None:
+                H(
+                    "div",
+                    "",
+                    testid=f"band-{o}",
+                    style=f"position:absolute;left:{band[0] * 100:.2f}%;width:{max((band[1] - band[0]) * 100, 0.4):.2f}%;"
+                    "top:0;bottom:0;background:rgba(0,0,0,0.18)",
+                )
+            H(
+                "div",
+                "",
+                style=f"position:absolute;left:0;top:20%;bottom:20%;width:{row.share * 100:.2f}%;background:{colour}",
+            )
+            H(
+                "div",
+                "",
+                cls="ci",
+                style=f"position:absolute;left:{row.lo * 100:.2f}%;width:{max((row.hi - row.lo) * 100, 0.4):.2f}%;"
+                "top:45%;height:3px;background:#212121",
+            )
+        H("span", _pct(row.share), testid=f"dist-share-{o}", style="flex:0 0 4em;text-align:right")
+        H(
+            "span",
+            f"[{row.lo * 100:.1f}, {row.hi * 100:.1f}]",
+            testid=f"dist-ci-{o}",
+            style="flex:0 0 6.5em;color:#555",
+        )
+
+
+# --- world A against world B ----------------------------------------------------------------
+
+
+@solara.component
+def Comparison(page: state.PageState, update: Update) -> None:
+    """World A (pinned, or the file as written) against world B, on common random numbers."""
+    a_settings, b_settings = page.world_a(), page.world
+    spec_a, spec_b = state.build_spec(a_settings), state.build_spec(b_settings)
+    seed, runs = b_settings.seed, b_settings.runs
+    same = spec_a.hash == spec_b.hash
+
+    def compute() -> numbers.Comparison | None:
+        return None if same else numbers.compare_worlds(spec_a, spec_b, seed, runs)
+
+    result = solara.use_thread(
+        compute, dependencies=[spec_a.hash, spec_b.hash, seed, runs], intrusive_cancel=False
+    )
+    a_name = "the pinned settings" if page.pinned is not None else "the scenario file as written"
+    with solara.Card("World A against world B"):
+        with H("div", testid="ab-worlds", style="font-size:0.9em;margin-bottom:4px"):
+            H("div", f"A: {a_name} · B: the settings in the sidebar · same seed ({seed}), same replicates")
+        with solara.Row(gap="6px", classes=["storm-secondary"]):
+            solara.Button(
+                "Pin these settings as world A",
+                on_click=guarded(lambda: update(lambda p: p.pin())),
+                small=True,
+                color="primary",
+                outlined=True,
+            )
+            if page.pinned is not None:
+                solara.Button(
+                    "Unpin (A = file as written)",
+                    on_click=guarded(lambda: update(lambda p: p.unpin())),
+                    small=True,
+                )
+        if same:
+            H(
+                "div",
+                "Same world: B equals A. Pin a world, then switch a hypothesis, move a slider or tick an "
+                "intervention to see what changes.",
+                testid="cf-none",
+            )
+            return
+        if result.state == solara.ResultState.ERROR:
+            solara.Error("the comparison failed; change a setting to try again")
+            return
+        ready = result.state == solara.ResultState.FINISHED and result.value is not None
+        shown = result.value
+        if shown is None or (not ready and shown.key != (spec_a.hash, spec_b.hash, seed, runs)):
+            # Until the new comparison is ready the previous one stays, marked: replacing it
+            # by a placeholder and back rebuilt every widget of the table twice per change.
+            H("div", "comparing the two worlds …", testid="cf-busy")
+        solara.ProgressLinear(not ready)
+        if shown is not None:
+            _comparison_body(shown, ready, update)
+
+
+def _comparison_body(c: numbers.Comparison, ready: bool, update: Update) -> None:
+    labels = {r.name: r for r in numbers.outcome_rows()}
+    spec_a, spec_b, seed, runs = c.spec_a, c.spec_b, c.seed, c.runs
+    with H(
+        "div",
+        testid="counterfactual",
+        attrs={"data-hash": spec_b.hash, "data-hash-a": spec_a.hash, "data-ready": "1" if ready else "0"},
+        style="" if ready else "opacity:0.5",
+    ):
+        H(
+            "div",
+            "B differs from A in: " + "; ".join(c.changes),
+            testid="cf-changes",
+            style="font-size:0.85em",
+        )
+        with H(
+            "table",
+            testid="ab-table",
+            style="width:100%;border-collapse:collapse;font-size:0.9em;margin-top:4px",
+        ):
+            with H("tr", style="text-align:left;border-bottom:1px solid #ccc"):
+                for head in ("outcome", "A and B", "A", "B", "paired Δ B−A (95 %)"):
+                    H("th", head)
+            for r in c.differences.itertuples():
+                strong = "font-weight:700" if r.diff_low > 0 or r.diff_high < 0 else ""
+                with H(
+                    "tr", testid=f"cf-row-{r.outcome}", attrs={"data-diff": f"{r.diff:.4f}"}, style=strong
+                ):
+                    H("td", labels[r.outcome].label)
+                    with H("td", style="width:35%"):
+                        _ab_bars(r, labels[r.outcome].colour)
+                    H("td", _pct(r.p_a), testid=f"ab-a-{r.outcome}")
+                    H("td", _pct(r.p_b), testid=f"ab-b-{r.outcome}")
+                    H(
+                        "td",
+                        f"{r.diff * 100:+.1f} pts [{r.diff_low * 100:+.1f}, {r.diff_high * 100:+.1f}]",
+                        testid=f"cf-diff-{r.outcome}",
+                    )
+        H(
+            "div",
+            f"{c.n_changed:,} of {runs:,} replicates ended differently. Replicate i meets the same random "
+            "draws in both worlds (common random numbers), so a difference is caused by the change alone; "
+            "bold rows have an interval that excludes zero.",
+            cls="storm-secondary",
+            style=SMALL + ";margin-top:4px",
+        )
+        Downloads(
+            "a-vs-b",
+            [spec_a.hash, spec_b.hash, seed, runs],
+            lambda: export.ab_png(c.differences, spec_a, spec_b, seed, runs),
+            lambda: export.ab_csv(c.differences, spec_a, spec_b, seed, runs),
+        )
+        LessonNumbers(c.numbers_a, c.numbers_b)
+        if c.replicate is None:
+            H("div", "No replicate's story changed.", testid="cf-replicate")
+            return
+        StoryTimeline(spec_a, spec_b, seed, c.replicate, update)
+
+
+def _ab_bars(r: Any, colour: str) -> None:
+    for side, alpha in (("a", "0.45"), ("b", "1")):
+        p, lo, hi = getattr(r, f"p_{side}"), getattr(r, f"{side}_low"), getattr(r, f"{side}_high")
+        with H("div", style="position:relative;height:0.8em;background:#eceff1;margin:1px 0"):
+            H(
+                "div",
+                "",
+                style=f"position:absolute;left:0;top:0;bottom:0;width:{p * 100:.2f}%;background:{colour};opacity:{alpha}",
+            )
+            H(
+                "div",
+                "",
+                style=f"position:absolute;left:{lo * 100:.2f}%;width:{max((hi - lo) * 100, 0.4):.2f}%;top:40%;height:2px;background:#212121",
+            )
+
+
+def _fmt(value: Any, unit: str = "", digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    return f"{value:,.{digits}f}{unit}"
+
+
+@solara.component
+def LessonNumbers(a: dict[str, Any], b: dict[str, Any]) -> None:
+    """The figures the lesson quotes, for A and B."""
+    rows = []
+    if "mutinies" in a:
+        rows += [
+            (
+                "mutinies ending in a mediated halt",
+                f"{a['mediated_halts']:,} of {a['mutinies']:,}",
+                f"{b['mediated_halts']:,} of {b['mutinies']:,}",
+            ),
+            ("columns reaching Moscow", f"{a['reached_moscow']:,}", f"{b['reached_moscow']:,}"),
+            (
+                "median closest approach (halted)",
+                _fmt(a["median_closest_km_halted"], " km"),
+                _fmt(b["median_closest_km_halted"], " km"),
+            ),
+            (
+                "median duration (halted)",
+                _fmt(a["median_hours_halted"], " h"),
+                _fmt(b["median_hours_halted"], " h"),
+            ),
+            (
+                "median duration (all mutinies)",
+                _fmt(a["median_hours_all"], " h"),
+                _fmt(b["median_hours_all"], " h"),
+            ),
+        ]
+    rows.append(
+        (
+            "mean elite support at the end",
+            _fmt(a["mean_elite_support"], "", 3),
+            _fmt(b["mean_elite_support"], "", 3),
+        )
+    )
+    with H(
+        "table", testid="lesson-numbers", style="border-collapse:collapse;font-size:0.88em;margin-top:8px"
+    ):
+        with H("tr", style="text-align:left;border-bottom:1px solid #ccc"):
+            for head in ("figure", "A", "B"):
+                H("th", head, style="padding-right:14px")
+        for i, (name, va, vb) in enumerate(rows):
+            with H("tr", testid=f"lesson-row-{i}"):
+                H("td", name, style="padding-right:14px")
+                H("td", va, style="padding-right:14px")
+                H("td", vb)
+
+
+@solara.component
+def StoryTimeline(
+    spec_a: sim.Scenario, spec_b: sim.Scenario, seed: int, replicate: int, update: Update
+) -> None:
+    """Both stories of one replicate as one aligned timeline, marking where they part."""
+    sd = numbers.story_pair(spec_a, spec_b, seed, replicate)
+    a, b = sd.story_a, sd.story_b
+    H(
+        "div",
+        f"Replicate #{replicate} changed most: {a['outcome']} → {b['outcome']} "
+        f"(A: {numbers.outcome_time(a, spec_a)}; B: {numbers.outcome_time(b, spec_b)})",
+        testid="cf-replicate",
+        attrs={"data-replicate": str(replicate)},
+        style="margin-top:10px;font-weight:600",
+    )
+    solara.Button(
+        f"Step through replicate #{replicate} below",
+        text=True,
+        color="primary",
+        on_click=guarded(lambda: update(lambda p: p.with_world(p.world.with_replicate(replicate)))),
+    )
+    _timeline(sd.timeline, sd.parting)
+    Downloads(
+        "timeline",
+        [spec_a.hash, spec_b.hash, seed, replicate],
+        None,
+        lambda: export.timeline_csv(sd.timeline, spec_a, spec_b, seed, replicate),
+    )
+
+
+def _timeline(timeline: pd.DataFrame, parting: int | None) -> None:
+    """Two aligned columns, A and B, in time order; an event both worlds share fills both."""
+    cell = "flex:1 1 0;padding:1px 6px;min-width:0"
+    with H(
+        "div",
+        testid="timeline",
+        attrs={"data-parting": "" if parting is None else str(parting)},
+        style="font-size:0.82em;max-height:22em;overflow:auto;border:1px solid #ddd;margin-top:4px",
+    ):
+        with H("div", style="display:flex;font-weight:700;border-bottom:1px solid #ccc"):
+            H("span", "time", style="flex:0 0 8.5em;padding:1px 6px")
+            H("span", "world A", style=cell)
+            H("span", "world B", style=cell)
+        for i, r in enumerate(timeline.itertuples()):
+            if i == parting:
+                H(
+                    "div",
+                    "▼ the two stories part here",
+                    testid="parting",
+                    style="color:#b71c1c;font-weight:700;padding:2px 6px",
+                )
+            text = f"{r.actor} · {r.event}: {r.detail}"
+            with H(
+                "div",
+                testid=f"tl-{i}",
+                attrs={"data-side": r.side},
+                style="display:flex;border-bottom:1px solid #f0f0f0",
+            ):
+                H("span", r.time, style="flex:0 0 8.5em;padding:1px 6px")
+                if r.side == "=":  # the same event in both worlds: one cell across both columns
+                    H("span", text, style="flex:2 1 0;padding:1px 6px;color:#666;text-align:center")
+                else:
+                    H(
+                        "span",
+                        text if r.side == "A" else "",
+                        style=f"{cell};background:#e3f2fd" if r.side == "A" else cell,
+                    )
+                    H(
+                        "span",
+                        text if r.side == "B" else "",
+                        style=f"{cell};background:#fff3e0" if r.side == "B" else cell,
+                    )
