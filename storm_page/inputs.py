@@ -15,6 +15,7 @@ only (a named pipe would hang a server thread).
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -102,8 +103,10 @@ def scenario_path(name: object) -> Path:
     """The file behind a scenario name from the menu; anything else is refused."""
     table = scenario_table()
     if not isinstance(name, str) or name not in table:
-        shown = name if isinstance(name, str) and len(name) <= 40 and name.isprintable() else "(invalid)"
-        raise PageInputError(f"scenario {shown!r} is not offered here; choose one of: {', '.join(table)}")
+        # Echo only a plain name: a path (even the sender's own) is never written back.
+        plain = isinstance(name, str) and re.fullmatch(r"[\w-]{1,40}", name) is not None
+        shown = repr(name) if plain else "given"
+        raise PageInputError(f"scenario {shown} is not offered here; choose one of: {', '.join(table)}")
     path = table[name]
     if not _regular(path):  # replaced by a pipe or removed since the menu was built
         raise PageInputError(f"scenario {name!r} is not a regular file any more")

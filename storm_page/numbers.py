@@ -102,6 +102,7 @@ def lesson_numbers(df: pd.DataFrame, with_mutiny: bool) -> dict[str, Any]:
         mediated_halts=int(halted.sum()),
         reached_moscow=int((ends == "reached_moscow").sum()),
         median_closest_km_halted=_median(df.loc[halted, "closest_km_to_moscow"]),
+        median_closest_km_all=_median(df.loc[mutinies, "closest_km_to_moscow"]),
         median_hours_halted=_median(df.loc[halted, "mutiny_hours"]),
         median_hours_all=_median(df.loc[mutinies, "mutiny_hours"]),
     )

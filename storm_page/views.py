@@ -244,54 +244,46 @@ def _ab_bars(r: Any, colour: str) -> None:
             )
 
 
-def _fmt(value: Any, unit: str = "", digits: int = 0) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+#: The figures the lesson quotes: (row label, a format over lesson_numbers or a key, unit or digits).
+LESSON_ROWS_MUTINY = (
+    ("mutinies ending in a mediated halt", "{mediated_halts:,} of {mutinies:,}", ""),
+    ("columns reaching Moscow", "{reached_moscow:,}", ""),
+    ("median closest approach, halted columns", "median_closest_km_halted", " km"),
+    ("median closest approach, all mutinies", "median_closest_km_all", " km"),
+    ("median duration, halted mutinies", "median_hours_halted", " h"),
+    ("median duration, all mutinies", "median_hours_all", " h"),
+)
+LESSON_ROWS = (("mean elite support at the end", "mean_elite_support", 3),)
+
+
+def lesson_cell(values: dict[str, Any], fmt: str, unit: str | int) -> str:
+    """One cell of the lesson's figures, as the page prints it."""
+    if "{" in fmt:
+        return fmt.format(**values)
+    value = values[fmt]
+    if value is None or value != value:
         return "—"
-    return f"{value:,.{digits}f}{unit}"
+    if isinstance(unit, int):
+        return f"{value:.{unit}f}"
+    return f"{value:,.0f}{unit}"
+
+
+def lesson_table(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(figure, A, B) rows, exactly as the page shows them (docs/lesson.md quotes these)."""
+    rows = (LESSON_ROWS_MUTINY if "mutinies" in a else ()) + LESSON_ROWS
+    return [(name, lesson_cell(a, fmt, unit), lesson_cell(b, fmt, unit)) for name, fmt, unit in rows]
 
 
 @solara.component
 def LessonNumbers(a: dict[str, Any], b: dict[str, Any]) -> None:
     """The figures the lesson quotes, for A and B."""
-    rows = []
-    if "mutinies" in a:
-        rows += [
-            (
-                "mutinies ending in a mediated halt",
-                f"{a['mediated_halts']:,} of {a['mutinies']:,}",
-                f"{b['mediated_halts']:,} of {b['mutinies']:,}",
-            ),
-            ("columns reaching Moscow", f"{a['reached_moscow']:,}", f"{b['reached_moscow']:,}"),
-            (
-                "median closest approach (halted)",
-                _fmt(a["median_closest_km_halted"], " km"),
-                _fmt(b["median_closest_km_halted"], " km"),
-            ),
-            (
-                "median duration (halted)",
-                _fmt(a["median_hours_halted"], " h"),
-                _fmt(b["median_hours_halted"], " h"),
-            ),
-            (
-                "median duration (all mutinies)",
-                _fmt(a["median_hours_all"], " h"),
-                _fmt(b["median_hours_all"], " h"),
-            ),
-        ]
-    rows.append(
-        (
-            "mean elite support at the end",
-            _fmt(a["mean_elite_support"], "", 3),
-            _fmt(b["mean_elite_support"], "", 3),
-        )
-    )
     with H(
         "table", testid="lesson-numbers", style="border-collapse:collapse;font-size:0.88em;margin-top:8px"
     ):
         with H("tr", style="text-align:left;border-bottom:1px solid #ccc"):
             for head in ("figure", "A", "B"):
                 H("th", head, style="padding-right:14px")
-        for i, (name, va, vb) in enumerate(rows):
+        for i, (name, va, vb) in enumerate(lesson_table(a, b)):
             with H("tr", testid=f"lesson-row-{i}"):
                 H("td", name, style="padding-right:14px")
                 H("td", va, style="padding-right:14px")
