@@ -200,8 +200,8 @@ def _comparison_body(c: numbers.Comparison, ready: bool, update: Update) -> None
                     H("td", labels[r.outcome].label)
                     with H("td", style="width:35%"):
                         _ab_bars(r, labels[r.outcome].colour)
-                    H("td", _pct(r.p_a), testid=f"ab-a-{r.outcome}")
-                    H("td", _pct(r.p_b), testid=f"ab-b-{r.outcome}")
+                    _share_cell(r.p_a, r.a_low, r.a_high, f"ab-a-{r.outcome}")
+                    _share_cell(r.p_b, r.b_low, r.b_high, f"ab-b-{r.outcome}")
                     H(
                         "td",
                         f"{r.diff * 100:+.1f} pts [{r.diff_low * 100:+.1f}, {r.diff_high * 100:+.1f}]",
@@ -226,6 +226,12 @@ def _comparison_body(c: numbers.Comparison, ready: bool, update: Update) -> None
             H("div", "No replicate's story changed.", testid="cf-replicate")
             return
         StoryTimeline(spec_a, spec_b, seed, c.replicate, update)
+
+
+def _share_cell(p: float, lo: float, hi: float, testid: str) -> None:
+    with H("td", style="white-space:nowrap"):
+        H("span", _pct(p), testid=testid)
+        H("span", f" [{lo * 100:.1f}, {hi * 100:.1f}]", style="color:#666;font-size:0.85em")
 
 
 def _ab_bars(r: Any, colour: str) -> None:
