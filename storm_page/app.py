@@ -105,7 +105,8 @@ def Page() -> None:
             )
         ScenarioContext(spec)
         with ErrorBoundary():
-            with solara.ColumnsResponsive(default=12, large=[5, 7]):
+            # Presentation mode stacks the cards: at 1280x720 in large type each needs the full width.
+            with solara.ColumnsResponsive(default=12, large=[12, 12] if page.present else [5, 7]):
                 Distribution(spec, w.seed, w.runs, page.uncertain)
                 Comparison(page, update)
         with ErrorBoundary():

@@ -44,6 +44,7 @@ PRESENT_CSS = """
 .v-navigation-drawer { display: none !important; }
 .v-main { padding-left: 0 !important; }
 .storm-main { font-size: 1.45rem; line-height: 1.35; }
+.storm-main .v-card__text { font-size: 1.5rem !important; line-height: 1.4; }
 .storm-main .v-card__title { font-size: 1.6rem; }
 .storm-main [data-testid=banner] { font-size: 1.6rem; }
 .storm-main .storm-secondary { display: none; }
