@@ -8,6 +8,7 @@ shifts, aligned stories) rather than page-local copies.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import math
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 import sim
+from sim import outputs
 from sim.analysis import summary as sm
 from sim.analysis.compare import StoryDiff, differences, figure_shifts, spec_changes, story_diff
 
@@ -24,16 +26,6 @@ from .state import Cache
 
 _ENSEMBLES = Cache(48)
 _STORIES = Cache(64)
-
-#: Colours for outcomes sim.outputs does not colour (the engine's declarations win once they exist).
-_PALETTE = {
-    "regime_intact": "#546e7a",
-    "regime_weakened": "#90a4ae",
-    "martial_law": "#c62828",
-    "palace_coup": "#6a1b9a",
-    "rebel_capture": "#ef6c00",
-    "regime_collapse": "#2e7d32",
-}
 
 
 @dataclass(frozen=True)
@@ -44,17 +36,8 @@ class OutcomeRow:
 
 
 def outcome_rows() -> list[OutcomeRow]:
-    """The outcomes in declared order, with label and colour (from sim.outputs when it exists)."""
-    declared = getattr(importlib.import_module("sim"), "outputs", None)
-    rows = []
-    for i, name in enumerate(sim.OUTCOMES):
-        label, colour = name.replace("_", " "), _PALETTE.get(name, f"hsl({i * 57 % 360},45%,45%)")
-        if declared is not None:
-            found = [o for o in declared.OUTCOMES if o.name == name]
-            if found:
-                label, colour = found[0].label, found[0].colour
-        rows.append(OutcomeRow(name, label, colour))
-    return rows
+    """The outcomes in declared order, with label and colour (declared once, in sim.outputs)."""
+    return [OutcomeRow(o.name, o.label, o.colour) for o in outputs.OUTCOME_SPECS]
 
 
 # --- one ensemble ------------------------------------------------------------------
@@ -201,8 +184,12 @@ def outcome_time(told: dict[str, Any], spec: sim.Scenario) -> str:
 # --- uncertainty a class can see --------------------------------------------------------
 
 
+#: Parameter draws behind the uncertainty band: 1,000 replicates make 40 draws of 25.
+DRAWS = 40
+
+
 def uncertainty_available() -> bool:
-    """Whether the engine can draw per-replicate parameters (sim.uncertain, issue 5)."""
+    """Whether the engine can draw per-replicate parameters (sim.uncertain)."""
     return importlib.util.find_spec("sim.uncertain") is not None
 
 
@@ -211,15 +198,15 @@ def parameter_band(df: pd.DataFrame, low_q: float = 0.05, high_q: float = 0.95) 
 
     ``df`` has a ``draw`` column (one parameter draw per group of replicates);
     the band is the ``low_q``..``high_q`` quantile of the per-draw shares. It is
-    the uncertainty of the guessed parameters, unlike the Wilson interval, which
-    is only the Monte Carlo noise of a finite ensemble.
+    the uncertainty of the guessed parameters (plus the noise of a draw's few
+    replicates), unlike the Wilson interval, which is only the Monte Carlo noise
+    of one model run many times.
     """
     if "draw" not in df.columns:
         raise ValueError("parameter_band needs a 'draw' column (an ensemble run with uncertain parameters)")
     names = list(sim.OUTCOMES)
     codes = pd.Categorical(df["outcome"].astype(str), categories=names).codes
-    draws = df["draw"].to_numpy()
-    ids, inverse = np.unique(draws, return_inverse=True)
+    ids, inverse = np.unique(df["draw"].to_numpy(), return_inverse=True)
     counts = np.zeros((len(ids), len(names)))
     np.add.at(counts, (inverse, codes), 1)
     shares = counts / counts.sum(axis=1, keepdims=True)
@@ -234,17 +221,13 @@ def parameter_band(df: pd.DataFrame, low_q: float = 0.05, high_q: float = 0.95) 
 
 
 def uncertain_ensemble(spec: sim.Scenario, seed: int, runs: int) -> pd.DataFrame | None:
-    """The ensemble with the guessed parameters drawn per replicate, or None before sim.uncertain lands.
-
-    The one place the page calls the engine's uncertainty (see PLAN "Interfaces":
-    ``sim.simulate(..., uncertain=...)``); the distribution view only needs a
-    frame with a ``draw`` column.
-    """
+    """The ensemble with every guessed parameter drawn per draw of replicates (``uncertain="guesses"``)."""
     if not uncertainty_available():
         return None
+    draws = DRAWS if runs % DRAWS == 0 else 1
     return _ENSEMBLES.get(
         ("uncertain", spec.hash, seed, runs),
-        lambda: sim.simulate(spec, runs=runs, seed=seed, uncertain=True),  # type: ignore[call-arg]
+        lambda: sim.simulate(spec, runs=runs, seed=seed, uncertain="guesses", draws=draws),
     )
 
 

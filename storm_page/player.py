@@ -9,7 +9,6 @@ which is what made reacton give up with "Too many renders triggered").
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import math
 import threading
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 
 import sim
+from sim import outputs
 
 from .inputs import PageInputError
 
@@ -30,22 +30,12 @@ SPEEDS: dict[str, float | None] = {"slow": None, "normal": 60.0, "fast": 15.0}
 #: Points kept per drawn series (a long arc is thinned, the shape is not).
 MAX_POINTS = 400
 
-_SERIES_FALLBACK = {
-    "distance_km": ("column's distance to Moscow (km)", "#ef6c00"),
-    "elite_support": ("leader's elite support", "#1565c0"),
-    "control": ("regime control", "#546e7a"),
-    "west_pressure": ("Western pressure", "#2e7d32"),
-}
-
 
 def series_style(name: str) -> tuple[str, str]:
-    """Label and colour of one series (from sim.outputs when it exists)."""
-    declared = getattr(importlib.import_module("sim"), "outputs", None)
-    if declared is not None:
-        for s in declared.SERIES:
-            if s.name == name:
-                return s.label, s.colour
-    return _SERIES_FALLBACK.get(name, (name.replace("_", " "), "#555"))
+    """Label and colour of one series (declared once, in sim.outputs)."""
+    spec = outputs.SERIES_BY_NAME[name]
+    unit = f" ({spec.unit})" if spec.unit == "km" else ""
+    return spec.label + unit, spec.colour
 
 
 class StepModel(sim.StormModel):

@@ -169,7 +169,7 @@ def SeriesPlot(snap: Snapshot) -> None:
     panels = []
     if "distance_km" in lines["points"]:
         panels.append((0, ("distance_km",), f"{lines['km_max']:.0f} km"))
-    panels.append((1, ("elite_support", "control", "west_pressure"), "1.0"))
+    panels.append((1, tuple(n for n in sim.SERIES if n != "distance_km"), "1.0"))
     with H(
         "div",
         testid="series",

@@ -339,9 +339,9 @@ def key_params(spec: sim.Scenario) -> list[str]:
     if "long_range_authorisation" in kinds:
         keys.append("west.strikes_per_day")
     if (spec.end - spec.start).days > 60:  # the storm window needs weeks to matter
-        keys += ["storm.act_per_day", "storm.threshold"]
+        keys += ["storm.threshold", "coup.window_factor"]
     keys.append("factions.army.loyalty")
-    return keys
+    return [k for k in keys if k in PARAMS]  # an engine without a key offers no slider for it
 
 
 #: The shocks each intervention acts on, when sim.interventions does not declare them:

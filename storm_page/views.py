@@ -16,9 +16,10 @@ from .components import SMALL, Downloads, H, guarded
 Update = Callable[[Callable[[state.PageState], state.PageState]], None]
 
 BAND_NOTE = (
-    "Grey band: the spread of the share across draws of the guessed parameters (5–95 %): how much the "
-    "answer depends on guesses. Black line: the Monte Carlo interval, only the noise of running a finite "
-    "number of replicates of one model."
+    "Grey band: how far the share moves when the guessed parameters are drawn from their plausible "
+    "ranges (5–95 % over {draws} draws of {per} replicates each) — the uncertainty of the guesses. "
+    "Black line: the Monte Carlo interval, only the noise of running a finite number of replicates "
+    "of one model."
 )
 
 
@@ -55,7 +56,7 @@ def Distribution(spec: sim.Scenario, seed: int, runs: int, uncertain: bool) -> N
                 _bar_row(r, rows[r.outcome].label, rows[r.outcome].colour, lo_hi)
         H(
             "div",
-            BAND_NOTE
+            BAND_NOTE.format(draws=numbers.DRAWS, per=runs // numbers.DRAWS)
             if band is not None
             else "Bar: share of replicates ending in each outcome. Black line: 95 % Wilson interval "
             "(how far the share could move with more replicates of the same model — not the "

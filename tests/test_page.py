@@ -228,6 +228,17 @@ def test_presentation_mode_folds_the_sidebar(page) -> None:
     assert not by_testid(page, "what-this-is")
 
 
+def test_uncertain_guesses_show_a_band_beside_the_monte_carlo_interval(page) -> None:
+    page.find(vw.Switch, label="Guessed parameters uncertain").widget.v_model = True
+    note = text(one(page, "dist-note"))
+    assert "guessed parameters" in note and "Monte Carlo" in note
+    frame = numbers.uncertain_ensemble(state.load_written("mutiny_2023"), 0, 1000)
+    band = numbers.parameter_band(frame).set_index("outcome")
+    assert band.loc["regime_intact", "band_hi"] > band.loc["regime_intact", "band_lo"]
+    assert "left:" in one(page, "band-regime_intact").style_
+    assert frame["draw"].nunique() == numbers.DRAWS
+
+
 def test_hypotheses_page_carries_the_banner() -> None:
     box, rc = solara.render(app.Layout(children=[app.HypothesesPage()]), handle_error=False)
     try:
