@@ -17,7 +17,7 @@ import solara
 
 from sim.banner import hypotheses_line
 
-from . import state
+from . import numbers, state
 from .components import (
     CSS,
     NOTICE,
@@ -86,6 +86,12 @@ def Page() -> None:
     w = page.world
     spec = state.build_spec(w)
     spec_a = state.build_spec(page.world_a())
+
+    def warm_neighbours() -> None:
+        # The next click is most likely one switch or intervention away: compute those worlds now.
+        numbers.prefetch([state.build_spec(n) for n in state.neighbours(w)], w.seed, w.runs)
+
+    solara.use_effect(warm_neighbours, [spec.hash, w.seed, w.runs])
 
     solara.Title("Perfect Storm — classroom page")
     solara.Style(CSS + (PRESENT_CSS if page.present else ""))

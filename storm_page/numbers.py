@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,61 @@ def outcome_rows() -> list[OutcomeRow]:
 def ensemble(spec: sim.Scenario, seed: int, runs: int) -> pd.DataFrame:
     """``sim.simulate(spec, runs, seed)``, cached by (hash, seed, runs)."""
     return _ENSEMBLES.get((spec.hash, seed, runs), lambda: sim.simulate(spec, runs=runs, seed=seed))
+
+
+class _Prefetcher:
+    """Computes, in the background, the ensembles one click away from the world shown.
+
+    A lesson is "same world, one thing changed": after each change the page asks
+    for the ensembles of every world one switch or one intervention away, so the
+    next click redraws from the cache (a long arc like perfect_storm takes the
+    engine about a second per 1,000 replicates). One daemon thread, newest
+    request first; a new request drops what an older one had not started.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.jobs: list[tuple[sim.Scenario, int, int]] = []
+        self.thread: threading.Thread | None = None
+
+    def request(self, specs: list[sim.Scenario], seed: int, runs: int) -> None:
+        with self.lock:
+            self.jobs = [(spec, seed, runs) for spec in specs]
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name="storm-prefetch", daemon=True)
+                self.thread.start()
+        self.wake.set()
+
+    def idle(self) -> bool:
+        with self.lock:
+            return not self.jobs and not self.busy
+
+    busy = False
+
+    def _run(self) -> None:
+        while True:
+            self.wake.wait(timeout=60)
+            self.wake.clear()
+            while True:
+                with self.lock:
+                    if not self.jobs:
+                        self.busy = False
+                        break
+                    spec, seed, runs = self.jobs.pop(0)
+                    self.busy = True
+                try:
+                    ensemble(spec, seed, runs)
+                except Exception:  # noqa: BLE001 - a neighbour that fails is simply not prefetched
+                    pass
+
+
+PREFETCH = _Prefetcher()
+
+
+def prefetch(specs: list[sim.Scenario], seed: int, runs: int) -> None:
+    """Compute these ensembles in the background (see :class:`_Prefetcher`)."""
+    PREFETCH.request(specs, seed, runs)
 
 
 def clear_caches() -> None:

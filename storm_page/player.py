@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import mesa
 import numpy as np
 
 import sim
@@ -43,6 +44,9 @@ class StepModel(sim.StormModel):
 
     def __init__(self, spec: sim.Scenario, replicate: int = 0, seed: int = 0) -> None:
         super().__init__(spec, replicates=1, rng=seed, first_replicate=replicate, record_series=True)
+        # The page reads the model itself; mesa.batch_run's per-column reporters would build
+        # results() once per column when the run ends (a visible stall at "Run to the end").
+        self.datacollector = mesa.DataCollector()
 
 
 @dataclass(frozen=True)

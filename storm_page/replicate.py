@@ -10,6 +10,7 @@ the card is rebuilt for the new world and play goes on there.
 
 from __future__ import annotations
 
+import html
 import threading
 import time
 from collections.abc import Callable
@@ -149,17 +150,22 @@ def ReplicateView(snap: Snapshot) -> None:
             style=SMALL,
         )
     SeriesPlot(snap)
-    with H(
-        "div",
-        testid="replicate-story",
-        attrs={"data-count": str(len(snap.events))},
+    # The story as one escaped HTML string: a long arc's events would otherwise be hundreds
+    # of elements for every tick of play to walk.
+    lines = "".join(
+        f'<div class="story-event">{html.escape(_event_line(e))}</div>' for e in snap.events[-40:]
+    )
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML='<div style="font-weight:700">Story so far</div>'
+        + (lines or "<div>(nothing has happened yet)</div>"),
+        attributes={"data-testid": "replicate-story", "data-count": str(len(snap.events))},
         style="font-size:0.85em;margin-top:6px",
-    ):
-        H("div", "Story so far", style="font-weight:700")
-        if not snap.events:
-            H("div", "(nothing has happened yet)")
-        for e in snap.events[-40:]:  # the latest events; the CSV of the timeline has them all
-            H("div", f"{e['time']} · {e['actor']} · {e['event']}: {e['detail']}", cls="story-event")
+    )
+
+
+def _event_line(e: dict[str, str]) -> str:
+    return f"{e['time']} · {e['actor']} · {e['event']}: {e['detail']}"
 
 
 @solara.component

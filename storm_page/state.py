@@ -29,24 +29,40 @@ T = TypeVar("T")
 
 
 class Cache:
-    """A small thread-safe LRU cache: the page reruns the same ensembles often."""
+    """A small thread-safe LRU cache: the page reruns the same ensembles often.
+
+    A value being computed is computed once: a second caller (the comparison's
+    thread asking for the ensemble the distribution is drawing) waits for it
+    instead of running the same simulation again beside it.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.items: OrderedDict[Hashable, Any] = OrderedDict()
         self.lock = threading.Lock()
+        self.pending: dict[Hashable, threading.Event] = {}
 
     def get(self, key: Hashable, make: Callable[[], T]) -> T:
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        value = make()  # computed outside the lock: two sessions may race, both get equal values
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
+        while True:
+            with self.lock:
+                if key in self.items:
+                    self.items.move_to_end(key)
+                    return self.items[key]
+                waiting = self.pending.get(key)
+                if waiting is None:
+                    self.pending[key] = threading.Event()
+                    break
+            waiting.wait(timeout=120)
+        try:
+            value = make()
+            with self.lock:
+                self.items[key] = value
+                while len(self.items) > self.size:
+                    self.items.popitem(last=False)
+            return value
+        finally:
+            with self.lock:
+                self.pending.pop(key).set()  # on failure too: a waiter then computes it itself
 
     def clear(self) -> None:
         with self.lock:
@@ -295,6 +311,17 @@ def from_query(search: str | None) -> tuple[PageState, str | None]:
         return page, None
     except PageInputError as err:
         return default_page(), f"link refused: {err}"
+
+
+def neighbours(settings: Settings) -> list[Settings]:
+    """The worlds one click away: each hypothesis switched, each offered intervention toggled."""
+    written = load_written(settings.scenario)
+    out = [settings.with_hypothesis(h, h not in settings.hypotheses) for h in sim.HYPOTHESIS_IDS]
+    out += [
+        settings.with_intervention(n, n not in settings.interventions)
+        for n in relevant_interventions(written)
+    ]
+    return out
 
 
 # --- sliders and relevant controls ----------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -124,8 +126,12 @@ def Comparison(page: state.PageState, update: Update) -> None:
     seed, runs = b_settings.seed, b_settings.runs
     same = spec_a.hash == spec_b.hash
 
-    def compute() -> numbers.Comparison | None:
-        return None if same else numbers.compare_worlds(spec_a, spec_b, seed, runs)
+    def compute(cancel: threading.Event) -> numbers.Comparison | None:
+        # A moment's wait lets the render that started this thread finish first (the GIL is
+        # shared), and a quick second change cancels this one before it costs anything.
+        if same or cancel.wait(0.15):
+            return None
+        return numbers.compare_worlds(spec_a, spec_b, seed, runs)
 
     result = solara.use_thread(
         compute, dependencies=[spec_a.hash, spec_b.hash, seed, runs], intrusive_cancel=False
@@ -327,45 +333,55 @@ def StoryTimeline(
     )
 
 
-def _timeline(timeline: pd.DataFrame, parting: int | None) -> None:
-    """Two aligned columns, A and B, in time order; an event both worlds share fills both."""
+def timeline_html(timeline: pd.DataFrame, parting: int | None) -> str:
+    """The aligned timeline's rows as one HTML string (escaped): one element instead of hundreds,
+    so a redraw of the page does not walk every event of a long story."""
     cell = "flex:1 1 0;padding:1px 6px;min-width:0"
-    with H(
-        "div",
-        testid="timeline",
-        attrs={"data-parting": "" if parting is None else str(parting)},
+    out = [
+        '<div style="display:flex;font-weight:700;border-bottom:1px solid #ccc">'
+        '<span style="flex:0 0 8.5em;padding:1px 6px">time</span>'
+        f'<span style="{cell}">world A</span><span style="{cell}">world B</span></div>'
+    ]
+    for i, r in enumerate(timeline.itertuples()):
+        if i == parting:
+            out.append(
+                '<div data-testid="parting" style="color:#b71c1c;font-weight:700;padding:2px 6px">'
+                "▼ the two stories part here</div>"
+            )
+        text = html.escape(f"{r.actor} · {r.event}: {r.detail}")
+        if r.side == "=":  # the same event in both worlds: one cell across both columns
+            cells = f'<span style="flex:2 1 0;padding:1px 6px;color:#666;text-align:center">{text}</span>'
+        else:
+            a = (
+                f'<span style="{cell};background:#e3f2fd">{text}</span>'
+                if r.side == "A"
+                else f'<span style="{cell}"></span>'
+            )
+            b = (
+                f'<span style="{cell};background:#fff3e0">{text}</span>'
+                if r.side == "B"
+                else f'<span style="{cell}"></span>'
+            )
+            cells = a + b
+        out.append(
+            f'<div data-testid="tl-{i}" data-side="{html.escape(r.side)}" '
+            'style="display:flex;border-bottom:1px solid #f0f0f0">'
+            f'<span style="flex:0 0 8.5em;padding:1px 6px">{html.escape(r.time)}</span>{cells}</div>'
+        )
+    return "".join(out)
+
+
+def _timeline(timeline: pd.DataFrame, parting: int | None) -> None:
+    """Two aligned columns, A and B, in time order; the row where they part is marked."""
+    side = "" if parting is None else str(timeline["side"].iloc[parting])
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=timeline_html(timeline, parting),
+        attributes={
+            "data-testid": "timeline",
+            "data-parting": "" if parting is None else str(parting),
+            "data-parting-side": side,
+            "data-rows": str(len(timeline)),
+        },
         style="font-size:0.82em;max-height:22em;overflow:auto;border:1px solid #ddd;margin-top:4px",
-    ):
-        with H("div", style="display:flex;font-weight:700;border-bottom:1px solid #ccc"):
-            H("span", "time", style="flex:0 0 8.5em;padding:1px 6px")
-            H("span", "world A", style=cell)
-            H("span", "world B", style=cell)
-        for i, r in enumerate(timeline.itertuples()):
-            if i == parting:
-                H(
-                    "div",
-                    "▼ the two stories part here",
-                    testid="parting",
-                    style="color:#b71c1c;font-weight:700;padding:2px 6px",
-                )
-            text = f"{r.actor} · {r.event}: {r.detail}"
-            with H(
-                "div",
-                testid=f"tl-{i}",
-                attrs={"data-side": r.side},
-                style="display:flex;border-bottom:1px solid #f0f0f0",
-            ):
-                H("span", r.time, style="flex:0 0 8.5em;padding:1px 6px")
-                if r.side == "=":  # the same event in both worlds: one cell across both columns
-                    H("span", text, style="flex:2 1 0;padding:1px 6px;color:#666;text-align:center")
-                else:
-                    H(
-                        "span",
-                        text if r.side == "A" else "",
-                        style=f"{cell};background:#e3f2fd" if r.side == "A" else cell,
-                    )
-                    H(
-                        "span",
-                        text if r.side == "B" else "",
-                        style=f"{cell};background:#fff3e0" if r.side == "B" else cell,
-                    )
+    )

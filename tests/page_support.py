@@ -36,6 +36,15 @@ def one(rc: Any, testid: str) -> ipyvue.Html:
     return found[0]
 
 
+def raw_html(rc: Any, testid: str) -> Any:
+    """A solara.HTML element (rows drawn as one escaped HTML string) by data-testid."""
+    import solara.widgets
+
+    found = rc.find(solara.widgets.HTML, attributes=HasTestId(testid)).widgets
+    assert len(found) == 1, f"expected one HTML element with data-testid={testid!r}, got {len(found)}"
+    return found[0]
+
+
 def text(widget: Any) -> str:
     return "".join(c if isinstance(c, str) else text(c) for c in widget.children)
 

@@ -7,7 +7,7 @@ import pytest
 solara = pytest.importorskip("solara")  # the viz extra
 
 import ipyvuetify as vw  # noqa: E402
-from page_support import by_testid, comparison_ready, counts, eventually, one, text  # noqa: E402
+from page_support import by_testid, comparison_ready, counts, eventually, one, raw_html, text  # noqa: E402
 
 import sim  # noqa: E402
 from storm_page import app, components, inputs, numbers, state  # noqa: E402
@@ -96,9 +96,14 @@ def test_switch_changes_world_b_and_the_comparison_shows_it(page) -> None:
     )
     assert text(one(page, "ab-a-martial_law")) == "0.0 %"
     # The aligned timeline marks where the two stories part.
-    parting = one(page, "timeline").attributes["data-parting"]
-    assert parting != "" and one(page, f"tl-{parting}").attributes["data-side"] in ("A", "B")
-    one(page, "parting")
+    timeline = raw_html(page, "timeline")
+    parting = timeline.attributes["data-parting"]
+    assert parting != "" and timeline.attributes["data-parting-side"] in ("A", "B")
+    assert 'data-testid="parting"' in timeline.unsafe_innerHTML
+    assert (
+        f'data-testid="tl-{parting}" data-side="{timeline.attributes["data-parting-side"]}"'
+        in timeline.unsafe_innerHTML
+    )
     assert "mediated halt" in text(one(page, "lesson-numbers"))
 
 
@@ -130,7 +135,7 @@ def test_step_next_event_jump_and_run_to_the_end(page) -> None:
     _click(page, "Step")
     assert _step(page) == 1
     _click(page, "Next event")
-    assert "mutiny begins" in text(one(page, "replicate-story")) and _step(page) == 4
+    assert "mutiny begins" in raw_html(page, "replicate-story").unsafe_innerHTML and _step(page) == 4
     field = page.find(vw.TextField, label="Jump to date, e.g. 2023-06-24 18:00").widget
     field.v_model = "2023-06-24 06:00"
     field.fire_event("focusout")
