@@ -1,8 +1,9 @@
-"""Every chart and table the page shows, as a file to save: PNG, and CSV headed by the banner.
+"""Every chart and table the page shows, as a file to save: PNG, and CSV labelled with the banner.
 
 PNG figures are drawn by :mod:`sim.plots.draw` (the same figures ``plot`` writes),
-so they carry the banner as their title and the hypotheses in a footer; CSV files
-start with ``#`` lines: the banner, the hypotheses on, and where the numbers come from.
+so they carry the banner as their title and the hypotheses in a footer. CSV files
+are labelled the way every result table of the project is (sim.resultdir.csv_frame):
+``banner`` and ``hypotheses_on`` columns (and ``hypotheses_on_b`` for A against B).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import pandas as pd
 
 import sim
 from sim.analysis import summary as sm
-from sim.banner import hypotheses_line
 
 
 def _manifest(spec: sim.Scenario, seed: int, runs: int, spec_b: sim.Scenario | None = None) -> dict[str, Any]:
@@ -27,16 +27,11 @@ def _manifest(spec: sim.Scenario, seed: int, runs: int, spec_b: sim.Scenario | N
     return m
 
 
-def csv_bytes(frame: pd.DataFrame, lines: list[str]) -> bytes:
-    """``frame`` as CSV under ``#`` comment lines (the first is always the banner)."""
-    head = [sim.BANNER, *[ln for ln in lines if ln != sim.BANNER]]
-    text = "".join(f"# {ln}\n" for ln in head) + frame.to_csv(index=False)
-    return text.encode("utf-8")
+def csv_bytes(frame: pd.DataFrame, manifest: dict[str, Any]) -> bytes:
+    """``frame`` as CSV with the project's label columns (banner, hypotheses on)."""
+    from sim.resultdir import csv_frame
 
-
-def provenance(spec: sim.Scenario, seed: int, runs: int, spec_b: sim.Scenario | None = None) -> list[str]:
-    """The banner, the hypotheses line(s) and the scenario/seed/runs line for a CSV header."""
-    return sm.comment_lines(_manifest(spec, seed, runs, spec_b))
+    return csv_frame(frame, manifest).to_csv(index=False).encode("utf-8")
 
 
 def _png(fig: Any) -> bytes:
@@ -75,7 +70,7 @@ def distribution_png(table: pd.DataFrame, spec: sim.Scenario, seed: int, runs: i
 
 
 def distribution_csv(table: pd.DataFrame, spec: sim.Scenario, seed: int, runs: int) -> bytes:
-    return csv_bytes(table, provenance(spec, seed, runs))
+    return csv_bytes(table, _manifest(spec, seed, runs))
 
 
 def ab_png(diffs: pd.DataFrame, spec_a: sim.Scenario, spec_b: sim.Scenario, seed: int, runs: int) -> bytes:
@@ -103,19 +98,14 @@ def ab_png(diffs: pd.DataFrame, spec_a: sim.Scenario, spec_b: sim.Scenario, seed
 
 
 def ab_csv(diffs: pd.DataFrame, spec_a: sim.Scenario, spec_b: sim.Scenario, seed: int, runs: int) -> bytes:
-    note = "differences are B - A, paired over replicates on common random numbers (95 %)"
-    return csv_bytes(diffs, [*provenance(spec_a, seed, runs, spec_b), note])
+    return csv_bytes(diffs, _manifest(spec_a, seed, runs, spec_b))
 
 
 def timeline_csv(
     timeline: pd.DataFrame, spec_a: sim.Scenario, spec_b: sim.Scenario, seed: int, rep: int
 ) -> bytes:
-    lines = [
-        "A " + hypotheses_line(spec_a.hypotheses_on),
-        "B " + hypotheses_line(spec_b.hypotheses_on),
-        f"replicate {rep}, seed {seed}; side '=' both worlds, 'A' or 'B' only that world",
-    ]
-    return csv_bytes(timeline, lines)
+    """The aligned stories of one replicate (side '=': both worlds; 'A' or 'B': that world only)."""
+    return csv_bytes(timeline.assign(replicate=rep), _manifest(spec_a, seed, 1, spec_b))
 
 
 def series_png(frame: pd.DataFrame, spec: sim.Scenario, seed: int, replicate: int) -> bytes:
@@ -143,4 +133,4 @@ def series_png(frame: pd.DataFrame, spec: sim.Scenario, seed: int, replicate: in
 
 
 def series_csv(frame: pd.DataFrame, spec: sim.Scenario, seed: int, replicate: int) -> bytes:
-    return csv_bytes(frame, [*provenance(spec, seed, 1), f"replicate {replicate}"])
+    return csv_bytes(frame.assign(replicate=replicate), _manifest(spec, seed, 1))

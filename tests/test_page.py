@@ -244,6 +244,20 @@ def test_uncertain_guesses_show_a_band_beside_the_monte_carlo_interval(page) -> 
     assert frame["draw"].nunique() == numbers.DRAWS
 
 
+def test_saved_files_carry_the_banner() -> None:
+    import io
+
+    import pandas as pd
+
+    from storm_page import export
+
+    spec = state.load_written("mutiny_2023")
+    table = numbers.outcome_table(numbers.ensemble(spec, 0, 1000))
+    assert export.distribution_png(table, spec, 0, 1000)[:8] == b"\x89PNG\r\n\x1a\n"
+    saved = pd.read_csv(io.BytesIO(export.distribution_csv(table, spec, 0, 1000)))
+    assert set(saved["banner"]) == {sim.BANNER} and saved["count"].sum() == 1000
+
+
 def test_hypotheses_page_carries_the_banner() -> None:
     box, rc = solara.render(app.Layout(children=[app.HypothesesPage()]), handle_error=False)
     try:

@@ -91,7 +91,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Expectations wait as long as actions: a shared 2-core machine can take seconds per ensemble.
+    expect.set_options(timeout=TIMEOUT_MS)
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
@@ -242,8 +245,11 @@ def test_saving_a_figure_and_a_table(open_page, tmp_path: Path) -> None:
         box.get_by_role("button", name="Save CSV").click()
     csv_path = tmp_path / "distribution.csv"
     csv.value.save_as(csv_path)
-    lines = csv_path.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == f"# {BANNER}" and lines[1].startswith("# Hypotheses on: leader_gated_mediation")
+    import pandas as pd
+
+    table = pd.read_csv(csv_path)  # labelled like every result table: banner and hypotheses columns
+    assert set(table["banner"]) == {BANNER} and set(table["hypotheses_on"]) == {"leader_gated_mediation"}
+    assert table["count"].sum() == 1000
 
 
 def test_presentation_mode_at_1280_by_720(open_page, tmp_path: Path) -> None:
