@@ -213,6 +213,7 @@ def _comparison_body(c: numbers.Comparison, ready: bool, update: Update) -> None
                         "td",
                         f"{r.diff * 100:+.1f} pts [{r.diff_low * 100:+.1f}, {r.diff_high * 100:+.1f}]",
                         testid=f"cf-diff-{r.outcome}",
+                        style="white-space:nowrap",
                     )
         H(
             "div",
