@@ -172,7 +172,7 @@ def _event_line(e: dict[str, str]) -> str:
 def SeriesPlot(snap: Snapshot) -> None:
     """The key series so far as inline SVG (a redraw costs microseconds, so play never waits on it)."""
     lines = snap.lines
-    panels = []
+    panels: list[tuple[int, tuple[str, ...], str]] = []
     if "distance_km" in lines["points"]:
         panels.append((0, ("distance_km",), f"{lines['km_max']:.0f} km"))
     panels.append((1, tuple(n for n in sim.SERIES if n != "distance_km"), "1.0"))

@@ -102,8 +102,10 @@ class Settings:
     runs: int = 1000
 
     @classmethod
-    def as_written(cls, scenario: str, seed: int = 0, runs: int = 1000, replicate: int = 0) -> Settings:
-        """The settings that reproduce the scenario file exactly."""
+    def as_written(
+        cls, scenario: str, seed: object = 0, runs: object = 1000, replicate: object = 0
+    ) -> Settings:
+        """The settings that reproduce the scenario file exactly (seed, runs, replicate checked)."""
         spec = load_written(scenario)
         return cls(
             scenario=scenario,
@@ -111,7 +113,7 @@ class Settings:
             interventions=tuple(spec.interventions),
             seed=inputs.parse_seed(seed),
             runs=inputs.parse_runs(runs),
-            replicate=inputs.parse_replicate(replicate, runs),
+            replicate=inputs.parse_replicate(replicate, inputs.parse_runs(runs)),
         )
 
     def with_hypothesis(self, hid: str, on: bool) -> Settings:
