@@ -62,18 +62,28 @@ def use_page_state() -> tuple[
 
     solara.use_effect(follow_url, [router.search])
 
-    def update(change: Callable[[state.PageState], state.PageState]) -> None:
-        new = change(page_ref.current)
-        state.build_spec(new.world)  # refused here, before anything is shown or pushed
-        page_ref.current = new
-        set_page(new)
-        if router.set_path is not None:
-            query = state.to_query(new)
-            pushed.current = query
-            router.push(f"{router.path or '/'}?{query}")
-
+    router_ref = solara.use_ref(router)
+    router_ref.current = router
     page_ref = solara.use_ref(page)
     page_ref.current = page
+
+    def make_update() -> Callable[[Callable[[state.PageState], state.PageState]], None]:
+        def update(change: Callable[[state.PageState], state.PageState]) -> None:
+            new = change(page_ref.current)
+            state.build_spec(new.world)  # refused here, before anything is shown or pushed
+            page_ref.current = new
+            set_page(new)
+            r = router_ref.current
+            if r.set_path is not None:
+                query = state.to_query(new)
+                pushed.current = query
+                r.push(f"{r.path or '/'}?{query}")
+
+        return update
+
+    # One function for the page's lifetime: components given an equal ``update`` (and equal
+    # settings) are not redrawn, so a switch redraws the cards it changes, not the whole page.
+    update = solara.use_memo(make_update, [])
     return page, update
 
 
@@ -91,7 +101,7 @@ def Page() -> None:
         # The next click is most likely one switch or intervention away: compute those worlds now.
         numbers.prefetch([state.build_spec(n) for n in state.neighbours(w)], w.seed, w.runs)
 
-    solara.use_effect(warm_neighbours, [spec.hash, w.seed, w.runs])
+    solara.use_effect(warm_neighbours, [state.spec_hash(spec), w.seed, w.runs])
 
     solara.Title("Perfect Storm — classroom page")
     solara.Style(CSS + (PRESENT_CSS if page.present else ""))

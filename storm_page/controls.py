@@ -32,35 +32,36 @@ def Sidebar(page: state.PageState, update: Update) -> None:
     spec = state.build_spec(page.world)
     with solara.Sidebar():
         with H("div", cls="storm-sidebar", testid="sidebar"):
-            ScenarioCard(page, update)
-            HypothesisCard(page, update)
-            InterventionCard(page, update, written)
-            ParameterCard(page, update, written, spec)
-            ViewCard(page, update)
+            # Each card gets only what it shows: reacton redraws a card whose arguments changed,
+            # so a switch redraws the switches, not the sliders or the scenario card.
+            w = page.world
+            ScenarioCard(w.scenario, w.seed, w.runs, update)
+            HypothesisCard(w.hypotheses, update)
+            InterventionCard(w.interventions, update, written)
+            keys = tuple(state.key_params(written))
+            ParameterCard(keys, tuple(spec.params[k] for k in keys), update)
+            ViewCard(page.present, page.uncertain, update)
 
 
 @solara.component
-def ScenarioCard(page: state.PageState, update: Update) -> None:
-    w = page.world
+def ScenarioCard(scenario: str, seed: int, runs: int, update: Update) -> None:
     with solara.Card("Scenario"):
         solara.Select(
             "Scenario",
             values=inputs.scenario_names(),
-            value=w.scenario,
+            value=scenario,
             on_value=guarded(lambda name: update(lambda p: p.with_world(p.world.with_scenario(name)))),
         )
         solara.Button(
             "Back to the file as written",
             text=True,
             color="primary",
-            on_click=guarded(
-                lambda: update(lambda p: p.unpin().with_world(p.world.with_scenario(w.scenario)))
-            ),
+            on_click=guarded(lambda: update(lambda p: p.unpin().with_world(p.world.with_scenario(scenario)))),
         )
         with solara.Details("Seed and ensemble size"):
             solara.InputText(
                 "Seed",
-                value=str(w.seed),
+                value=str(seed),
                 continuous_update=False,
                 on_value=guarded(lambda x: update(lambda p: p.with_world(p.world.with_seed(x)))),
             )
@@ -68,14 +69,13 @@ def ScenarioCard(page: state.PageState, update: Update) -> None:
             solara.Select(
                 "Replicates in the ensemble",
                 values=list(inputs.RUN_CHOICES),
-                value=w.runs,
+                value=runs,
                 on_value=guarded(lambda n: update(lambda p: p.with_world(p.world.with_runs(n)))),
             )
 
 
 @solara.component
-def HypothesisCard(page: state.PageState, update: Update) -> None:
-    on = page.world.hypotheses
+def HypothesisCard(on: frozenset[str], update: Update) -> None:
     with solara.Card("Hypotheses (all speculative)"):
         for hid in sim.HYPOTHESIS_IDS:
 
@@ -100,8 +100,7 @@ def HypothesisCard(page: state.PageState, update: Update) -> None:
 
 
 @solara.component
-def InterventionCard(page: state.PageState, update: Update, written: sim.Scenario) -> None:
-    ticked = page.world.interventions
+def InterventionCard(ticked: tuple[str, ...], update: Update, written: sim.Scenario) -> None:
     names = state.relevant_interventions(written)
     with solara.Card("Interventions (counterfactual overrides)"):
         for name in names:
@@ -115,11 +114,10 @@ def InterventionCard(page: state.PageState, update: Update, written: sim.Scenari
 
 
 @solara.component
-def ParameterCard(page: state.PageState, update: Update, written: sim.Scenario, spec: sim.Scenario) -> None:
+def ParameterCard(keys: tuple[str, ...], values: tuple[float, ...], update: Update) -> None:
     with solara.Card("Key parameters"):
         with solara.Details("Sliders (guessed or historical values)", expand=False):
-            for key in state.key_params(written):
-                value = spec.params[key]
+            for key, value in zip(keys, values, strict=True):
                 sl = state.slider_spec(key, value)
 
                 def move(x: float, sl: state.SliderSpec = sl) -> None:
@@ -149,17 +147,17 @@ def ParameterCard(page: state.PageState, update: Update, written: sim.Scenario, 
 
 
 @solara.component
-def ViewCard(page: state.PageState, update: Update) -> None:
+def ViewCard(present: bool, uncertain: bool, update: Update) -> None:
     with solara.Card("View"):
         solara.Switch(
             label="Presentation mode (large type)",
-            value=page.present,
+            value=present,
             on_value=guarded(lambda x: update(lambda p: replace(p, present=bool(x)))),
         )
         available = numbers.uncertainty_available()
         solara.Switch(
             label="Guessed parameters uncertain",
-            value=page.uncertain and available,
+            value=uncertain and available,
             disabled=not available,
             on_value=guarded(lambda x: update(lambda p: replace(p, uncertain=bool(x)))),
         )

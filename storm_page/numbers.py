@@ -23,7 +23,7 @@ from sim import outputs
 from sim.analysis import summary as sm
 from sim.analysis.compare import StoryDiff, differences, figure_shifts, spec_changes, story_diff
 
-from .state import Cache
+from .state import Cache, spec_hash
 
 _ENSEMBLES = Cache(48)
 _STORIES = Cache(64)
@@ -46,7 +46,7 @@ def outcome_rows() -> list[OutcomeRow]:
 
 def ensemble(spec: sim.Scenario, seed: int, runs: int) -> pd.DataFrame:
     """``sim.simulate(spec, runs, seed)``, cached by (hash, seed, runs)."""
-    return _ENSEMBLES.get((spec.hash, seed, runs), lambda: sim.simulate(spec, runs=runs, seed=seed))
+    return _ENSEMBLES.get((spec_hash(spec), seed, runs), lambda: sim.simulate(spec, runs=runs, seed=seed))
 
 
 class _Prefetcher:
@@ -174,7 +174,7 @@ class Comparison:
 
     @property
     def key(self) -> tuple[str, str, int, int]:
-        return (self.spec_a.hash, self.spec_b.hash, self.seed, self.runs)
+        return (spec_hash(self.spec_a), spec_hash(self.spec_b), self.seed, self.runs)
 
 
 def compare_worlds(spec_a: sim.Scenario, spec_b: sim.Scenario, seed: int, runs: int) -> Comparison:
@@ -220,13 +220,15 @@ def most_changed(a: pd.DataFrame, b: pd.DataFrame) -> int | None:
 
 def story_pair(spec_a: sim.Scenario, spec_b: sim.Scenario, seed: int, replicate: int) -> StoryDiff:
     """Both stories of one replicate, aligned (sim.analysis.compare.story_diff), cached."""
-    key = (spec_a.hash, spec_b.hash, seed, replicate)
+    key = (spec_hash(spec_a), spec_hash(spec_b), seed, replicate)
     return _STORIES.get(key, lambda: story_diff(spec_a, spec_b, seed, replicate))
 
 
 def story(spec: sim.Scenario, seed: int, replicate: int) -> dict[str, Any]:
     """``sim.story``, cached."""
-    return _STORIES.get((spec.hash, seed, replicate), lambda: sim.story(spec, seed=seed, replicate=replicate))
+    return _STORIES.get(
+        (spec_hash(spec), seed, replicate), lambda: sim.story(spec, seed=seed, replicate=replicate)
+    )
 
 
 def outcome_time(told: dict[str, Any], spec: sim.Scenario) -> str:
@@ -282,7 +284,7 @@ def uncertain_ensemble(spec: sim.Scenario, seed: int, runs: int) -> pd.DataFrame
         return None
     draws = DRAWS if runs % DRAWS == 0 else 1
     return _ENSEMBLES.get(
-        ("uncertain", spec.hash, seed, runs),
+        ("uncertain", spec_hash(spec), seed, runs),
         lambda: sim.simulate(spec, runs=runs, seed=seed, uncertain="guesses", draws=draws),
     )
 

@@ -38,7 +38,9 @@ def ReplicateCard(
 ) -> None:
     # Not keyed by world: a new world, seed or replicate gets a new Player while the card's
     # widgets are kept and updated in place (rebuilding them cost more than the simulation).
-    player: Player = solara.use_memo(lambda: Player(spec, replicate, seed), [spec.hash, seed, replicate])
+    player: Player = solara.use_memo(
+        lambda: Player(spec, replicate, seed), [state.spec_hash(spec), seed, replicate]
+    )
     first: Snapshot = solara.use_memo(player.snapshot, [player])
     held, set_snap = solara.use_state(first)
     snap = held if held.owner == player.ident else first
@@ -120,7 +122,11 @@ def ReplicateCard(
         ReplicateView(snap)
         Downloads(
             f"replicate-{replicate}",
-            [spec.hash, seed, replicate],  # the files read the replicate as it stands when clicked
+            [
+                state.spec_hash(spec),
+                seed,
+                replicate,
+            ],  # the files read the replicate as it stands when clicked
             lambda: export.series_png(series_frame(player), spec, seed, replicate),
             lambda: export.series_csv(series_frame(player), spec, seed, replicate),
         )

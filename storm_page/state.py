@@ -166,6 +166,20 @@ class Settings:
 
 
 _SPECS = Cache(64)
+_HASHES: dict[int, tuple[sim.Scenario, str]] = {}
+
+
+def spec_hash(spec: sim.Scenario) -> str:
+    """``spec.hash``, remembered per scenario object (a render asks dozens of times, and each
+    answer serialises the whole scenario). Callers never change a scenario they were given."""
+    held = _HASHES.get(id(spec))
+    if held is not None and held[0] is spec:
+        return held[1]
+    if len(_HASHES) > 512:
+        _HASHES.clear()
+    value = spec.hash
+    _HASHES[id(spec)] = (spec, value)
+    return value
 
 
 def build_spec(settings: Settings) -> sim.Scenario:
@@ -175,7 +189,7 @@ def build_spec(settings: Settings) -> sim.Scenario:
     must not change the scenario they get.
     """
     base = load_written(settings.scenario)
-    key = (base.hash, base.path, settings.hypotheses, settings.params, settings.interventions)
+    key = (spec_hash(base), base.path, settings.hypotheses, settings.params, settings.interventions)
     return _SPECS.get(key, lambda: _build_spec(base, settings))
 
 

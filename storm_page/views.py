@@ -44,13 +44,15 @@ def Distribution(spec: sim.Scenario, seed: int, runs: int, uncertain: bool) -> N
     with solara.Card("Outcome distribution (world B: the settings in the sidebar)"):
         H(
             "div",
-            f"{runs:,} replicates · seed {seed} · scenario {spec.name} · hash {spec.hash}",
+            f"{runs:,} replicates · seed {seed} · scenario {spec.name} · hash {state.spec_hash(spec)}",
             testid="dist-meta",
-            attrs={"data-hash": spec.hash},
+            attrs={"data-hash": state.spec_hash(spec)},
             cls="storm-secondary",
             style=SMALL,
         )
-        with H("div", testid="distribution", attrs={"data-hash": spec.hash, "data-seed": str(seed)}):
+        with H(
+            "div", testid="distribution", attrs={"data-hash": state.spec_hash(spec), "data-seed": str(seed)}
+        ):
             for r in table.itertuples():
                 lo_hi = (
                     None if band is None else (band.loc[r.outcome, "band_lo"], band.loc[r.outcome, "band_hi"])
@@ -69,7 +71,7 @@ def Distribution(spec: sim.Scenario, seed: int, runs: int, uncertain: bool) -> N
         )
         Downloads(
             "distribution",
-            [spec.hash, seed, runs],
+            [state.spec_hash(spec), seed, runs],
             lambda: export.distribution_png(table, spec, seed, runs),
             lambda: export.distribution_csv(table, spec, seed, runs),
         )
@@ -124,7 +126,7 @@ def Comparison(page: state.PageState, update: Update) -> None:
     a_settings, b_settings = page.world_a(), page.world
     spec_a, spec_b = state.build_spec(a_settings), state.build_spec(b_settings)
     seed, runs = b_settings.seed, b_settings.runs
-    same = spec_a.hash == spec_b.hash
+    same = state.spec_hash(spec_a) == state.spec_hash(spec_b)
 
     def compute(cancel: threading.Event) -> numbers.Comparison | None:
         # A moment's wait lets the render that started this thread finish first (the GIL is
@@ -134,7 +136,9 @@ def Comparison(page: state.PageState, update: Update) -> None:
         return numbers.compare_worlds(spec_a, spec_b, seed, runs)
 
     result = solara.use_thread(
-        compute, dependencies=[spec_a.hash, spec_b.hash, seed, runs], intrusive_cancel=False
+        compute,
+        dependencies=[state.spec_hash(spec_a), state.spec_hash(spec_b), seed, runs],
+        intrusive_cancel=False,
     )
     a_name = "the pinned settings" if page.pinned is not None else "the scenario file as written"
     with solara.Card("World A against world B"):
@@ -167,7 +171,9 @@ def Comparison(page: state.PageState, update: Update) -> None:
             return
         ready = result.state == solara.ResultState.FINISHED and result.value is not None
         shown = result.value
-        if shown is None or (not ready and shown.key != (spec_a.hash, spec_b.hash, seed, runs)):
+        if shown is None or (
+            not ready and shown.key != (state.spec_hash(spec_a), state.spec_hash(spec_b), seed, runs)
+        ):
             # Until the new comparison is ready the previous one stays, marked: replacing it
             # by a placeholder and back rebuilt every widget of the table twice per change.
             H("div", "comparing the two worlds …", testid="cf-busy")
@@ -182,7 +188,11 @@ def _comparison_body(c: numbers.Comparison, ready: bool, update: Update) -> None
     with H(
         "div",
         testid="counterfactual",
-        attrs={"data-hash": spec_b.hash, "data-hash-a": spec_a.hash, "data-ready": "1" if ready else "0"},
+        attrs={
+            "data-hash": state.spec_hash(spec_b),
+            "data-hash-a": state.spec_hash(spec_a),
+            "data-ready": "1" if ready else "0",
+        },
         style="" if ready else "opacity:0.5",
     ):
         H(
@@ -225,7 +235,7 @@ def _comparison_body(c: numbers.Comparison, ready: bool, update: Update) -> None
         )
         Downloads(
             "a-vs-b",
-            [spec_a.hash, spec_b.hash, seed, runs],
+            [state.spec_hash(spec_a), state.spec_hash(spec_b), seed, runs],
             lambda: export.ab_png(c.differences, spec_a, spec_b, seed, runs),
             lambda: export.ab_csv(c.differences, spec_a, spec_b, seed, runs),
         )
@@ -328,7 +338,7 @@ def StoryTimeline(
     _timeline(sd.timeline, sd.parting)
     Downloads(
         "timeline",
-        [spec_a.hash, spec_b.hash, seed, replicate],
+        [state.spec_hash(spec_a), state.spec_hash(spec_b), seed, replicate],
         None,
         lambda: export.timeline_csv(sd.timeline, spec_a, spec_b, seed, replicate),
     )
