@@ -130,7 +130,6 @@ class Scenario:
         out: dict[str, Any] = {
             "title": self.title,
             "question": self.question,
-            "answer": self.answer,
             "description": self.description,
             "time": {
                 "start": fmt_time(self.start),
@@ -142,6 +141,8 @@ class Scenario:
             "shocks": [{**s, "at": fmt_time(s["at"])} for s in self.shocks],
             "interventions": list(self.interventions),
         }
+        if self.answer:
+            out["answer"] = self.answer
         if self.uncertain:  # the nested design matters only when something is drawn
             out["uncertain"] = {
                 **copy.deepcopy(self.uncertain),
@@ -164,7 +165,7 @@ class Scenario:
         """A 16-hex-digit hash of everything that decides a result (every value but the texts)."""
         data = self.to_dict()
         for k in TEXT_KEYS:
-            data.pop(k)
+            data.pop(k, None)
         blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

@@ -58,9 +58,9 @@ def validate(path: str, raw: dict[str, Any]) -> None:
         if key == "extends":
             _check(path, check_text, key, value)
         if key == "answer":
-            from .analysis.anchors import ANSWERS
+            from .answers import ANSWERS
 
-            if value not in ANSWERS:
+            if value and value not in ANSWERS:
                 raise _unknown(path, f"answer = {value!r}", ANSWERS)
     for group in GROUPS:
         _validate_group(path, group, raw.get(group, {}))

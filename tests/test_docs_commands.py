@@ -65,20 +65,7 @@ PENDING: dict[str, str] = {}
 
 #: Files and results a command assumes the reader already has, made first (in the same
 #: temporary directory), keyed by a part of the command.
-_EXPERIMENT = """cat > my_experiment.toml <<'TOML'
-[experiment]
-title = "docs test"
-scenarios = ["mutiny_2023"]
-runs = 40
-[[variants]]
-name = "fast"
-set = { "wagner.speed_kmh" = 70 }
-TOML"""
-SETUP: dict[str, str] = {
-    "experiment my_experiment.toml": _EXPERIMENT,
-    "replay results/exp": _EXPERIMENT + "\nperfect-storm experiment my_experiment.toml --out results/exp",
-    "replay results/big": "perfect-storm batch perfect_storm --runs 40 --out results/big --quiet",
-}
+SETUP: dict[str, str] = {}  # every documented block now makes what it reads
 
 SERVERS = ("perfect-storm viz",)
 
