@@ -50,3 +50,14 @@ class _Ids(Sequence[str]):
 IDS: Sequence[str] = _Ids()
 
 __all__ = ["IDS", "REGISTRY", "REQUIRED_METADATA", "Hypothesis", "get", "register"]
+
+#: What the project knows of the source article. Its copy of the text carries no byline, so
+#: the title and author are not stated rather than guessed; the date follows from the text
+#: (it calls the death of the Wagner leader, August 2023, "last year").
+ARTICLE: dict[str, str] = {
+    "title": "an opinion article on intercepted calls, hidden factions and a new 'perfect storm' in Russia",
+    "author": "not recorded in the project's copy",
+    "date": "2024",
+    "publication": "not recorded in the project's copy",
+    "cited_by": "section heading (each hypothesis names the section it paraphrases)",
+}
