@@ -27,6 +27,8 @@ from .source import Resolved, Source, mutiny_windows, resolve
 
 KINDS = ("batch", "compare", "sweep", "attribute")
 BAR_COLUMNS = ["variant", "outcome", "count", "runs", "probability", "ci_low", "ci_high"]
+#: With uncertain parameters: the spread of P(outcome | parameters) across draws, noise removed.
+SPREAD = ["param_q05", "param_q95", "noise_share"]
 QUANTILES = ["q05", "q25", "q50", "q75", "q95"]
 FAN_COLUMNS = ["outcome", "series", "step", "time", "hours", "n", *QUANTILES]
 #: Replicates re-run (the first ones) for bands split by outcome.
@@ -41,6 +43,10 @@ def outcome_bars_data(source: Source | Resolved) -> pd.DataFrame:
     frames = []
     for label, df in src.frames():
         t = sm.outcome_table(df, "outcome").drop(columns="variable")
+        if "draw" in df.columns and df["draw"].nunique() > 1:  # uncertain parameters: the guesses' band
+            from ..analysis.uncertainty import draw_spread
+
+            t = t.merge(draw_spread(df, OUTCOMES)[["outcome", *SPREAD]], on="outcome")
         t.insert(0, "variant", label)
         frames.append(t)
     d = src.directory
@@ -50,7 +56,8 @@ def outcome_bars_data(source: Source | Resolved) -> pd.DataFrame:
         frames.append(t)
     if not frames:
         return pd.DataFrame(columns=BAR_COLUMNS)
-    return pd.concat(frames, ignore_index=True)[BAR_COLUMNS]
+    out = pd.concat(frames, ignore_index=True)
+    return out[[*BAR_COLUMNS, *(c for c in SPREAD if c in out.columns)]]
 
 
 def fan_chart_data(

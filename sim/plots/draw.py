@@ -105,6 +105,7 @@ def outcome_bars(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
     fig = new_figure(10, 5.8)
     ax = fig.add_subplot()
     variants = list(dict.fromkeys(data["variant"]))
+    guesses = False
     x = np.arange(len(OUTCOMES))
     width = 0.8 / max(len(variants), 1)
     for i, v in enumerate(variants):
@@ -119,6 +120,20 @@ def outcome_bars(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
             None,
         )
         pos = x - 0.4 + width * (i + 0.5)
+        if "param_q05" in d.columns and d["param_q05"].notna().any():
+            # How much the result depends on the guesses: a wider, lighter band behind the bar.
+            lo, hi = 100 * d["param_q05"].to_numpy(dtype=float), 100 * d["param_q95"].to_numpy(dtype=float)
+            ax.bar(
+                pos,
+                hi - lo,
+                width * 0.98,
+                bottom=lo,
+                color=f"C{i}",
+                alpha=0.22,
+                edgecolor=f"C{i}",
+                label=f"{v}: 5-95 % across parameter draws (the guesses)",
+            )
+            guesses = True
         ax.bar(pos, p, width * 0.92, label=v, color=f"C{i}", yerr=err, capsize=3, ecolor="black")
         for xi, pi, top in zip(pos, p, p + err[1], strict=True):
             ax.annotate(
@@ -127,10 +142,14 @@ def outcome_bars(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
     ax.set_xticks(x, [o.replace("_", " ") for o in OUTCOMES])
     ax.set_ylabel("share of replicates")
     _pct_axis(ax)
-    ax.set_ylim(0, min(105, max(10, 100 * float(data["ci_high"].max()) * 1.15)))
-    ax.legend(frameon=False)
+    top = max(data["ci_high"].max(), data["param_q95"].max() if guesses else 0)
+    ax.set_ylim(0, min(105, max(10, 100 * float(top) * 1.15)))
+    ax.legend(frameon=False, fontsize=8)
     ax.grid(axis="y", alpha=0.3)
-    return label(fig, manifest, "Outcome probabilities with 95 % Wilson intervals")
+    title = "Outcome probabilities with 95 % Wilson intervals (Monte Carlo)"
+    if guesses:
+        title += "; light bands: the guesses' 5-95 % spread"
+    return label(fig, manifest, title)
 
 
 def fan_chart(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
