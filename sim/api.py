@@ -20,7 +20,7 @@ from .banner import BANNER
 from .errors import UsageError
 from .hypotheses import IDS as HYPOTHESIS_IDS
 from .model import StormModel
-from .scenario import Scenario, load_scenario
+from .scenario import Scenario
 
 #: Replicates simulated per model in :func:`simulate`; results do not depend on it.
 DEFAULT_CHUNK = 20_000
@@ -172,7 +172,9 @@ def _bar(total: int, show: bool) -> Any:
 
 def story(scenario: str | Path | Scenario, seed: int = 0, replicate: int = 0) -> dict[str, Any]:
     """One replicate told as a story: its dated events, its outcome, key figures and its world."""
-    spec = load_scenario(scenario)
+    from .catalog import load
+
+    spec = scenario if isinstance(scenario, Scenario) else load(scenario)
     model = StormModel(spec, replicates=1, rng=seed, first_replicate=replicate).run()
     row = model.results().iloc[0]
     figures = {

@@ -40,6 +40,7 @@ FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```", re.S | re.M)
 SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"--runs \d+", "--runs 40"),
     (r"--points \d+", "--points 4"),
+    (r"--draws \d+", "--draws 4"),  # dividing the reduced --runs
     (r"--experiments \d+", "--experiments 8"),
     (r"runs=[\d_]+", "runs=200"),
     (r"replicates=[\d_]+", "replicates=50"),
