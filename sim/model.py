@@ -101,7 +101,10 @@ class StormModel(mesa.Model):
         # Each replicate's world: the scenario's values, its uncertain draws, explicit worlds.
         self.draw_ids = unc.draw_ids(ids, spec.replicates_per_draw)
         drawn = unc.sample(spec.uncertainty(), self.seed_value, self.draw_ids) if spec.uncertain else {}
-        self.worlds: dict[str, np.ndarray] = {**drawn, **dict(worlds or {})}
+        # "Given what history shows": each draw picks a posterior particle; the scenario's own
+        # distributions, then explicit worlds, take precedence over it key by key.
+        posterior = unc.posterior_sample(spec, self.seed_value, self.draw_ids)
+        self.worlds: dict[str, np.ndarray] = {**posterior, **drawn, **dict(worlds or {})}
         params, switches, hvalues = split_worlds(self.worlds, self.R)
         self.params: dict[str, Any] = dict(spec.params)
         self.params.update(params)

@@ -18,9 +18,11 @@ impossible.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -211,6 +213,45 @@ def sample(dists: Mapping[str, Dist], seed: int, draws: np.ndarray) -> dict[str,
     return {
         key: d.ppf(keyed_uniform(seed ^ _DOMAIN, ids, site_key(f"uncertain.{key}")))
         for key, d in dists.items()
+    }
+
+
+def posterior_dir(spec: Any) -> Path | None:
+    """The calibration folder a scenario's ``[uncertain] posterior`` names (relative to its file)."""
+    name = spec.uncertain.get("posterior") if spec.uncertain else None
+    if not name:
+        return None
+    path = Path(name)
+    if not path.is_absolute() and spec.path:
+        path = Path(spec.path).parent / path
+    return path
+
+
+@functools.cache
+def _posterior(path: str, stamp: float) -> tuple[Any, np.ndarray]:
+    from .calibration.posterior import load_posterior
+
+    draws, weights, _ = load_posterior(path)
+    return draws, weights
+
+
+def posterior_sample(spec: Any, seed: int, draws: np.ndarray) -> dict[str, np.ndarray]:
+    """Each draw's values from the scenario's posterior (empty without one).
+
+    A draw picks a posterior particle with probability its weight, through the
+    counter-based streams, so a replicate keeps its world alone and in any batch.
+    """
+    path = posterior_dir(spec)
+    if path is None:
+        return {}
+    from .calibration.posterior import posterior_worlds
+
+    stamp = (path / "manifest.json").stat().st_mtime if (path / "manifest.json").exists() else 0.0
+    frame, weights = _posterior(str(path), stamp)
+    _, worlds = posterior_worlds(frame, weights, seed, np.asarray(draws, dtype=np.int64))
+    return {
+        k: (np.asarray(v).astype(bool) if k.endswith(".on") else np.asarray(v, dtype=float))
+        for k, v in worlds.items()
     }
 
 
