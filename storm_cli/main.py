@@ -50,6 +50,14 @@ LAZY: dict[str, tuple[str, str]] = {
         "storm_cli.experiment_cmds",
         "Run every variant of an EXPERIMENT file into one tidy table (scenario, variant, parameters).",
     ),
+    "calibrate": (
+        "storm_cli.calibrate_cmds",
+        "ABC-SMC of every guessed parameter and hypothesis switch against documented patterns.",
+    ),
+    "evidence": (
+        "storm_cli.calibrate_cmds",
+        "Per hypothesis: prior and posterior P(on), Bayes factor, the pattern that moves it most.",
+    ),
     "replay": (
         "storm_cli.replay_cmds",
         "Rerun a result from its MANIFEST and check that it comes out bit for bit the same.",

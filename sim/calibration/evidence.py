@@ -33,7 +33,7 @@ def conditional_on(manifest: dict[str, Any]) -> str:
     names = [p["name"] for p in manifest["patterns"]]
     return (
         f"this model's mechanisms (engine {manifest['engine']}), these priors (each guessed parameter "
-        f"uniform over its declared range, each switch Bernoulli(0.5)) and these {len(names)} patterns "
+        f"uniform over the range it is believed to lie in, each switch Bernoulli(0.5)) and these {len(names)} patterns "
         f"({Path(manifest['patterns_file']).name}: {', '.join(names)})"
     )
 

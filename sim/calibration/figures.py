@@ -15,8 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..agents import MUTINY_ENDS
-from ..model import IN_POWER, OUTCOMES
 
 KINDS = ("number", "time", "category")
 
@@ -61,28 +59,27 @@ def column(
     return register(Figure(name, kind, (name,), compute, unit, description, categories))
 
 
+def _from_outputs() -> None:
+    """A figure for every column the engine declares (sim.outputs), plus the derived ones."""
+    from .. import outputs as out
+
+    column("outcome", "category", "", "how the replicate ended", out.OUTCOMES)
+    column("end_time", "time", "", "when the replicate ended")
+    column("end_hours", "number", "hours", "hours from the scenario start to the end")
+    for f in out.FIGURE_SPECS:
+        kind = {"float": "number", "int": "number"}.get(f.kind, f.kind)
+        column(f.name, kind, f.unit, f.description, tuple(f.categories) if kind == "category" else None)
+
+
 def _regime_fall_time(df: pd.DataFrame) -> np.ndarray:
+    from ..outputs import IN_POWER
+
     fell = ~df["outcome"].astype(object).isin(IN_POWER).to_numpy()
     end = np.asarray(pd.to_datetime(df["end_time"]), dtype="datetime64[s]")
     return np.where(fell, end, np.datetime64("NaT"))
 
 
-# The engine's result columns (model v1), then model v2's dated events.
-column("outcome", "category", "", "how the replicate ended", OUTCOMES)
-column("end_time", "time", "", "when the replicate ended")
-column("end_hours", "number", "hours", "hours from the scenario start to the end")
-column("mutiny_end", "category", "", "how the mutiny ended", tuple(MUTINY_ENDS))
-column("closest_km_to_moscow", "number", "km", "closest approach of the column to Moscow")
-column("mutiny_hours", "number", "hours", "duration of the mutiny")
-column("leaks", "number", "count", "recordings leaked")
-column("top_leak_gainer", "category", "", "the service that gained most from leaks", ("fsb", "gru", "svr", "none"))
-column("leader_elite_support", "number", "share", "elite support for the leader at the end")
-column("regime_control", "number", "share", "regime control at the end")
-column("storm_peak", "number", "index", "highest storm index")
-column("public_support", "number", "share", "public support for the leader at the end")
-column("kyiv_withdrawal_time", "time", "", "when the forces left the Kyiv region (NaT: no invasion)")
-column("first_security_defection_time", "time", "", "first open defection of a security faction (NaT: none)")
-column("mutiny_leader_death_time", "time", "", "death of the mutiny's leader (NaT: alive at the end)")
+_from_outputs()
 register(
     Figure(
         "regime_fall_time",
@@ -94,33 +91,12 @@ register(
     )
 )
 
-#: The result columns of the engine in use: its declared figures if it has a
-#: declaration module (model v2), else the columns of model v1.
-ENGINE_V1_COLUMNS = (
-    "replicate",
-    "outcome",
-    "end_time",
-    "end_hours",
-    "mutiny_end",
-    "closest_km_to_moscow",
-    "mutiny_hours",
-    "leaks",
-    "top_leak_gainer",
-    "leader_elite_support",
-    "regime_control",
-    "storm_peak",
-    "public_support",
-)
-
 
 def engine_columns() -> tuple[str, ...]:
-    """The per-replicate columns the engine's results carry."""
-    try:
-        from .. import outputs  # type: ignore[attr-defined]  # model v2's declarations
-    except ImportError:
-        return ENGINE_V1_COLUMNS
-    declared = tuple(getattr(f, "name", f) for f in getattr(outputs, "FIGURES", ()))
-    return tuple(dict.fromkeys((*ENGINE_V1_COLUMNS, *declared)))
+    """The per-replicate result columns the engine declares."""
+    from ..outputs import FIGURES as DECLARED
+
+    return ("replicate", "outcome", "end_time", "end_hours", *DECLARED)
 
 
 def missing_columns(figure: Figure, available: Collection[str]) -> list[str]:

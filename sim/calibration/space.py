@@ -1,8 +1,10 @@
 """The unknowns of a calibration and their priors.
 
 Every parameter whose declared source is ``guess`` (the model's and each
-hypothesis's) is unknown, with a uniform prior over its declared range; each
-hypothesis switch is unknown with a Bernoulli(0.5) prior.
+hypothesis's) is unknown, with a uniform prior over the range it is believed
+to lie in (its declared ``span``, else its range: the same draws as
+``--uncertain guesses``); each hypothesis switch is unknown with a
+Bernoulli(0.5) prior.
 
 The sampler works on an unbounded scale: each unknown is a standard normal
 ``z`` and its value is ``low + (high - low) * Phi(z)`` (a switch is on when
@@ -20,8 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from ..hypotheses import IDS, REGISTRY
-from ..params import PARAMS, Param
+from ..hypotheses import IDS
 
 
 @dataclass(frozen=True)
@@ -45,21 +46,20 @@ class Unknown:
         return {"key": self.key, "kind": self.kind, "low": self.low, "high": self.high, "prior": self.prior}
 
 
-def _uniform(key: str, spec: Param) -> Unknown:
-    return Unknown(key, float(spec.low), float(spec.high), "uniform", spec.meaning)
+def default_unknowns(hypotheses: Iterable[str] | None = None) -> list[Unknown]:
+    """Every ``guess`` parameter of the model and the hypotheses (uniform over the range it is
+    believed to lie in, its ``span``), then every hypothesis switch."""
+    from ..uncertain import numeric_keys
 
-
-def default_unknowns(
-    params: Mapping[str, Param] | None = None, hypotheses: Iterable[str] | None = None
-) -> list[Unknown]:
-    """Every ``guess`` parameter of the model and the hypotheses, then every hypothesis switch."""
-    params = PARAMS if params is None else params
     ids = list(IDS if hypotheses is None else hypotheses)
-    out = [_uniform(k, p) for k, p in params.items() if p.source == "guess"]
-    for hid in ids:
-        for name, spec in REGISTRY[hid].params.items():
-            if spec.source == "guess":
-                out.append(_uniform(f"hypotheses.{hid}.{name}", spec))
+    out = []
+    for key, spec in numeric_keys().items():
+        if spec.source != "guess" or spec.structural:
+            continue
+        if key.startswith("hypotheses.") and key.split(".")[1] not in ids:
+            continue
+        low, high = spec.guess_range
+        out.append(Unknown(key, float(low), float(high), "uniform", spec.meaning))
     out += [Unknown(f"hypotheses.{hid}.on", 0.0, 1.0, "switch", f"{hid} switched on") for hid in ids]
     return out
 
