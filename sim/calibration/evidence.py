@@ -6,13 +6,15 @@ Wilson interval that counts the population's effective sample size as its
 size, and the Bayes factor (posterior odds over prior odds).
 
 Which pattern moves it most: each pattern is left out in turn. ELFI keeps
-only the accepted particles, but every simulation of the last generation is
-saved with its discrepancies; those proposals came from a known mixture
-``q``, so the posterior at the same tolerance without pattern ``k`` is the
-set of last-generation simulations whose distance without ``k`` is within
-the tolerance, weighted by prior / ``q`` (importance sampling). The same
-estimator with every pattern gives the reference, so the difference is the
-pattern's own effect.
+only the accepted particles, but every simulation is saved with its
+discrepancies, and each generation's proposals came from a known density
+(the prior, then the kernel mixture of the generation before). The posterior
+at the final tolerance without pattern ``k`` is then the set of all saved
+simulations whose distance without ``k`` is within that tolerance, weighted
+by prior / (the simulation-weighted mixture of every generation's proposal
+density): importance sampling whose prior share covers every region, also
+those the final generations no longer visit. The same estimator with every
+pattern gives the reference, so the difference is the pattern's own effect.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
+from scipy.special import logsumexp
 
 from ..stats import wilson
 from . import store
@@ -38,39 +42,56 @@ def conditional_on(manifest: dict[str, Any]) -> str:
     )
 
 
-def _loo_shares(out: Path, manifest: dict[str, Any], switch_cols: list[int]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """P(on) per switch from all last-generation simulations: with every pattern, and without each."""
+def _loo_shares(
+    out: Path, manifest: dict[str, Any], switch_cols: list[int]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """P(on) per switch from every saved simulation: with every pattern, and without each."""
     gens = manifest["generations"]
-    g = len(gens) - 1
     eps = float(gens[-1]["tolerance"])
-    sims = store.generation_sims(out, g)
-    dcols = [c for c in sims.columns if c.startswith("d:")]
-    d = sims[dcols].to_numpy(dtype=float)
-    zcols = [c for c in sims.columns if c.startswith("z")]
-    z = sims[zcols].to_numpy(dtype=float)
     names = [p["name"] for p in manifest["patterns"]]
+    files = sorted((out / store.SIMS).glob("g*-b*.parquet"))
+    if not files:
+        raise store.CalibrationError(f"{out / store.SIMS}: no saved simulations")
+    dcols = [c for c in pq.read_schema(files[0]).names if c.startswith("d:")]
     drop = {n: np.array([c.endswith(f":{n}") for c in dcols]) for n in names}
-    sq = d * d
-    full = np.sqrt(sq.sum(axis=1)) <= eps
-    keep = {n: np.sqrt(sq[:, ~m].sum(axis=1)) <= eps for n, m in drop.items()}
-    any_kept = full | np.logical_or.reduce(list(keep.values()))
-    logw = np.zeros(len(z))
-    if g > 0 and any_kept.any():
-        parts = pd.read_parquet(out / store.PARTICLES)
+    zs, keeps, fulls = [], {n: [] for n in names}, []  # type: ignore[var-annotated]
+    for f in files:
+        sq = pq.read_table(f, columns=dcols).to_pandas().to_numpy(dtype=float) ** 2
+        full = np.sqrt(sq.sum(axis=1)) <= eps
+        keep = {n: np.sqrt(sq[:, ~m].sum(axis=1)) <= eps for n, m in drop.items()}
+        rows = full | np.logical_or.reduce(list(keep.values()))
+        if rows.any():
+            zc = [c for c in pq.read_schema(f).names if c.startswith("z")]
+            zs.append(pq.read_table(f, columns=zc).to_pandas().to_numpy(dtype=float)[rows])
+            fulls.append(full[rows])
+            for n in names:
+                keeps[n].append(keep[n][rows])
+    if not zs:
+        nan = np.full(len(switch_cols), np.nan)
+        return nan, {n: nan for n in names}
+    z = np.concatenate(zs)
+    # Every generation's proposals pooled: the deterministic mixture of their proposal
+    # densities (the prior for generation 0) is the importance density, so the
+    # prior's share keeps every region covered (balance-heuristic importance sampling).
+    counts = np.array([g["simulations"] for g in gens], dtype=float)
+    logq = [std_normal_logpdf(z)]
+    parts = pd.read_parquet(out / store.PARTICLES)
+    for g in range(1, len(gens)):
         prev = parts[parts["generation"] == g - 1]
         pz = prev[[f"z{j}" for j in range(z.shape[1])]].to_numpy(dtype=float)
         pw = prev["weight"].to_numpy(dtype=float)
         means, var = kernel_from(pz, pw, float(manifest["kappa"]))
-        rows = np.flatnonzero(any_kept)
-        logw[rows] = std_normal_logpdf(z[rows]) - mixture_logpdf(z[rows], means, var, pw)
-    w = np.exp(logw - logw[any_kept].max()) if any_kept.any() else np.ones(len(z))
+        logq.append(mixture_logpdf(z, means, var, pw))
+    mix = logsumexp(np.column_stack(logq) + np.log(counts / counts.sum())[None, :], axis=1)
+    logw = std_normal_logpdf(z) - mix
+    w = np.exp(logw - logw.max())
     on = z[:, switch_cols] < 0
 
     def share(mask: np.ndarray) -> np.ndarray:
         ww = w * mask
         return (ww[:, None] * on).sum(axis=0) / max(ww.sum(), 1e-300)
 
-    return share(full), {n: share(m) for n, m in keep.items()}
+    return share(np.concatenate(fulls)), {n: share(np.concatenate(keeps[n])) for n in names}
 
 
 def evidence(calib_dir: str | Path) -> pd.DataFrame:

@@ -76,7 +76,7 @@ def _regime_fall_time(df: pd.DataFrame) -> np.ndarray:
 
     fell = ~df["outcome"].astype(object).isin(IN_POWER).to_numpy()
     end = np.asarray(pd.to_datetime(df["end_time"]), dtype="datetime64[s]")
-    return np.where(fell, end, np.datetime64("NaT"))
+    return np.where(fell, end, np.datetime64("NaT", "s"))
 
 
 _from_outputs()

@@ -103,7 +103,7 @@ class ToySimulator:
                 "replicate": ids,
                 "toy_x": x,
                 "toy_y": y,
-                "toy_time": np.where(on, t, np.datetime64("NaT")),
+                "toy_time": np.where(on, t, np.datetime64("NaT", "s")),
                 "toy_kind": np.where(x > 0.5, "high", "low"),
             }
         )
