@@ -85,11 +85,21 @@ def register(cli: click.Group) -> None:
         help="Simulation budget (one replicate per particle).",
     )
     @click.option("--population", type=click.IntRange(min=1), default=None, help="Particles per generation.")
-    @click.option("--out", "out_dir", type=OutPath(path_type=Path), required=True, help="Directory; run again to resume.")
+    @click.option(
+        "--out",
+        "out_dir",
+        type=OutPath(path_type=Path),
+        required=True,
+        help="Directory; run again to resume.",
+    )
     @seed_option
     @click.option("--executor", type=click.Choice(EXECUTORS), default=None, help="[default: processes]")
-    @click.option("--workers", type=click.IntRange(min=1), default=None, help="Local workers [default: CPU count].")
-    @click.option("--scheduler", metavar="ADDRESS", default=None, help="A running Dask scheduler (implies dask).")
+    @click.option(
+        "--workers", type=click.IntRange(min=1), default=None, help="Local workers [default: CPU count]."
+    )
+    @click.option(
+        "--scheduler", metavar="ADDRESS", default=None, help="A running Dask scheduler (implies dask)."
+    )
     @click.option("--quiet", is_flag=True, help="No progress bar.")
     def calibrate(
         scenarios: tuple[str, ...],
@@ -166,7 +176,9 @@ def register(cli: click.Group) -> None:
         click.echo(table.attrs["banner"])
         click.echo(table.attrs["heading"] + ":")
         click.echo(f"(effective sample size {table.attrs['effective_sample_size']:,.0f})")
-        head = f"  {'hypothesis':<24} {'prior':>5} {'posterior [95 %]':>22} {'Bayes factor':>13}  moved most by"
+        head = (
+            f"  {'hypothesis':<24} {'prior':>5} {'posterior [95 %]':>22} {'Bayes factor':>13}  moved most by"
+        )
         click.echo(head)
         for r in table.itertuples():
             bf = f"{r.bf_bound}{r.bayes_factor:.3g}"

@@ -16,8 +16,16 @@ import pyarrow.parquet as pq
 import pytest
 
 import sim
-from sim.calibration import CalibrationError, CalibrationInterrupted, CalibrationUsage, calibrate, evidence, load_posterior, plan
-from sim.calibration import store
+from sim.calibration import (
+    CalibrationError,
+    CalibrationInterrupted,
+    CalibrationUsage,
+    calibrate,
+    evidence,
+    load_posterior,
+    plan,
+    store,
+)
 from sim.calibration.run import simulate_chunk
 from sim.calibration.simulators import TOY_UNKNOWNS, EngineSimulator, ToySimulator
 from sim.calibration.smc import mixture_logpdf
@@ -49,7 +57,9 @@ def toy_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("cal")
     pats = synthetic_patterns(base / "patterns.toml")
     out = base / "run"
-    calibrate(["mutiny_2023"], pats, out=out, simulator=ToySimulator(), unknowns=TOY_UNKNOWNS, seed=3, **SIZES)
+    calibrate(
+        ["mutiny_2023"], pats, out=out, simulator=ToySimulator(), unknowns=TOY_UNKNOWNS, seed=3, **SIZES
+    )
     return out
 
 
@@ -113,13 +123,29 @@ def test_cli_evidence_prints_every_row_conditional(toy_run: Path, capsys: pytest
 
 def test_rerun_of_a_finished_folder_returns_it(toy_run: Path) -> None:
     before = (toy_run / store.POSTERIOR).read_bytes()
-    m = calibrate(["mutiny_2023"], toy_run / store.PATTERNS_COPY, out=toy_run, simulator=ToySimulator(), unknowns=TOY_UNKNOWNS, seed=3, **SIZES)
+    m = calibrate(
+        ["mutiny_2023"],
+        toy_run / store.PATTERNS_COPY,
+        out=toy_run,
+        simulator=ToySimulator(),
+        unknowns=TOY_UNKNOWNS,
+        seed=3,
+        **SIZES,
+    )
     assert m["complete"] and (toy_run / store.POSTERIOR).read_bytes() == before
 
 
 def test_another_calibration_in_the_same_folder_is_refused(toy_run: Path) -> None:
     with pytest.raises(CalibrationUsage, match="holds another calibration \\(its seed differs\\)"):
-        calibrate(["mutiny_2023"], toy_run / store.PATTERNS_COPY, out=toy_run, simulator=ToySimulator(), unknowns=TOY_UNKNOWNS, seed=4, **SIZES)
+        calibrate(
+            ["mutiny_2023"],
+            toy_run / store.PATTERNS_COPY,
+            out=toy_run,
+            simulator=ToySimulator(),
+            unknowns=TOY_UNKNOWNS,
+            seed=4,
+            **SIZES,
+        )
 
 
 def test_posterior_of_another_engine_version_is_refused(toy_run: Path, tmp_path: Path) -> None:
@@ -159,7 +185,12 @@ def test_interrupted_calibration_resumes_to_the_same_posterior(tmp_path: Path, t
 
 
 def test_plan_and_the_smallest_budget() -> None:
-    assert plan(1_000_000, None, 2, None) == {"population": 10_000, "chunk": 5_000, "batch_size": 10_000, "generation": 100_000}
+    assert plan(1_000_000, None, 2, None) == {
+        "population": 10_000,
+        "chunk": 10_000,
+        "batch_size": 20_000,
+        "generation": 100_000,
+    }
     with pytest.raises(CalibrationUsage, match="simulations: 999 is below one generation \\(1,000"):
         plan(999, None, 1, None)
 
@@ -170,7 +201,9 @@ def test_mixture_density_is_elfis() -> None:
     rng = np.random.default_rng(0)
     x, means, w = rng.standard_normal((50, 6)), rng.standard_normal((30, 6)), rng.random(30)
     var = rng.random(6) + 0.2
-    np.testing.assert_allclose(mixture_logpdf(x, means, var, w), GMDistribution.logpdf(x, means, np.diag(var), w), rtol=1e-9)
+    np.testing.assert_allclose(
+        mixture_logpdf(x, means, var, w), GMDistribution.logpdf(x, means, np.diag(var), w), rtol=1e-9
+    )
 
 
 def test_priors_are_the_guess_spans_and_the_switches() -> None:
@@ -201,3 +234,24 @@ def test_engine_particles_are_replicates_alone_or_in_a_chunk() -> None:
     alone, figs, _ = simulate_chunk(EngineSimulator(), [spec], space, pats, z[4:5], 7, 104, figures=True)
     np.testing.assert_array_equal(both[4:5], alone)
     assert both.shape == (6, len(pats.patterns)) and figs is not None and len(figs) == 1
+
+
+def test_plot_draws_marginals_and_predictive_check(toy_run: Path, tmp_path: Path) -> None:
+    from sim import plots
+    from sim.plots.calibration import marginals_data, switches_data
+
+    written = plots.render(toy_run, tmp_path / "fig")
+    assert sorted(p.name for p in written) == [
+        "posterior_marginals.png",
+        "posterior_marginals.svg",
+        "predictive_check.png",
+        "predictive_check.svg",
+    ]
+    svg = (tmp_path / "fig" / "predictive_check.svg").read_text(encoding="utf-8")
+    assert sim.BANNER in svg and "these patterns" in svg
+    manifest = json.loads((toy_run / store.MANIFEST).read_text(encoding="utf-8"))
+    marg = marginals_data(toy_run, manifest)
+    shift = marg.groupby("key")["shift"].first()
+    assert shift["toy.a"] > shift["toy.c"]  # the informed parameter moved, the other did not
+    sw = switches_data(toy_run, manifest)
+    assert sw.posterior_p_on.iloc[0] > 0.8 and sw.prior_p_on.iloc[0] == 0.5

@@ -93,16 +93,25 @@ outside = [2022-02-01, 2025-06-30]
     [
         ("", "patterns: no patterns"),
         ('title = "t"\n', "patterns: no patterns"),
-        (f'[patterns.a]\n{HEADER}figure = "closest_km"\nnear = 1\nscale = 1\n', "patterns.a.figure: unknown figure"),
+        (
+            f'[patterns.a]\n{HEADER}figure = "closest_km"\nnear = 1\nscale = 1\n',
+            "patterns.a.figure: unknown figure",
+        ),
         (f'[patterns.a]\n{HEADER}figure = "mutiny_end"\nequals = "won"\n', "patterns.a.equals"),
-        (f'[patterns.a]\n{HEADER}figure = "mutiny_end"\nequals = "none"\ncolour = 1\n', "patterns.a.colour: unknown key"),
+        (
+            f'[patterns.a]\n{HEADER}figure = "mutiny_end"\nequals = "none"\ncolour = 1\n',
+            "patterns.a.colour: unknown key",
+        ),
         (f'[patterns.a]\n{HEADER}figure = "mutiny_end"\n', "patterns.a: give exactly one test"),
         (f'[patterns.a]\n{HEADER}figure = "mutiny_hours"\nnear = 24\n', "patterns.a.scale: required"),
         (
             f'[patterns.a]\n{HEADER}figure = "mutiny_hours"\nbetween = [30, 20]\n',
             "patterns.a.between: LOW 30 is after HIGH 20",
         ),
-        ('[patterns.a]\nwhen = 2023-01-01\nsource = "s"\nfigure = "leaks"\nnear = 1\nscale = 1\n', "patterns.a.observed"),
+        (
+            '[patterns.a]\nwhen = 2023-01-01\nsource = "s"\nfigure = "leaks"\nnear = 1\nscale = 1\n',
+            "patterns.a.observed",
+        ),
         (
             f'[patterns.a]\n{HEADER}figure = "mutiny_end"\nequals = "suppressed"\n'
             f'[patterns.b]\n{HEADER}figure = "mutiny_end"\none_of = ["none", "mediated_halt"]\n',
@@ -125,9 +134,14 @@ def test_bad_pattern_files_name_file_and_key(tmp_path: Path, body: str, needle: 
 
 
 def test_a_figure_the_simulator_does_not_give_is_refused(tmp_path: Path) -> None:
-    path = write(tmp_path, f'[patterns.a]\n{HEADER}figure = "mutiny_leader_death_time"\nbetween = [2023-06-24, 2023-09-24]\n')
+    path = write(
+        tmp_path,
+        f'[patterns.a]\n{HEADER}figure = "mutiny_leader_death_time"\nbetween = [2023-06-24, 2023-09-24]\n',
+    )
     load_patterns(path)  # the engine gives it
-    with pytest.raises(PatternError, match=r"patterns\.a\.figure: 'mutiny_leader_death_time' needs the result"):
+    with pytest.raises(
+        PatternError, match=r"patterns\.a\.figure: 'mutiny_leader_death_time' needs the result"
+    ):
         load_patterns(path, ToySimulator().columns)
 
 
@@ -138,13 +152,17 @@ def test_cli_bad_patterns_file_is_one_line_exit_1(tmp_path: Path, capsys: pytest
     assert err.strip().count("\n") == 0 and "patterns.a.figure: unknown figure" in err
 
 
-def test_cli_simulations_below_one_generation_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_simulations_below_one_generation_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run_cli(["calibrate", "--simulations", "500", "--out", str(tmp_path / "c")], capsys)
     assert code == 2 and err.strip().count("\n") == 0
     assert "--simulations: 500 is below one generation (1,000 simulations" in err
     assert not (tmp_path / "c").exists()
 
 
-def test_cli_evidence_on_a_folder_that_is_not_a_calibration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_evidence_on_a_folder_that_is_not_a_calibration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run_cli(["evidence", str(tmp_path)], capsys)
     assert code == 2 and "CALIB_DIR: " in err and "not a calibration folder" in err

@@ -110,7 +110,7 @@ def evidence(calib_dir: str | Path) -> pd.DataFrame:
     rows = []
     for i, key in enumerate(switches):
         p = float((w * post[key].to_numpy(dtype=bool)).sum())
-        low, high = wilson(p * ess, ess)
+        low, high = wilson(np.asarray(p * ess), np.asarray(ess))
         clipped = min(max(p, 0.5 / ess), 1 - 0.5 / ess)
         bound = ">=" if p >= 1 - 0.5 / ess else ("<=" if p <= 0.5 / ess else "")
         moves = {n: float(v[i] - ref[i]) for n, v in loo.items()}

@@ -301,7 +301,9 @@ def load_patterns(path: str | Path, available: Collection[str] | None = None) ->
         raise PatternError(f"{p}: not valid TOML: {err}") from None
     for key in raw:
         if key not in ("patterns", "title", "description"):
-            raise PatternError(f"{p}: {key}: unknown key{choices_hint(key, ('patterns', 'title', 'description'))}")
+            raise PatternError(
+                f"{p}: {key}: unknown key{choices_hint(key, ('patterns', 'title', 'description'))}"
+            )
     table = raw.get("patterns", {})
     if not isinstance(table, dict) or not table:
         raise PatternError(f"{p}: patterns: no patterns (add at least one [patterns.NAME] table)")
@@ -310,7 +312,9 @@ def load_patterns(path: str | Path, available: Collection[str] | None = None) ->
         for b in patterns[i + 1 :]:
             why = _contradiction(a, b)
             if why:
-                raise PatternError(f"{p}: patterns.{a.name} and patterns.{b.name} contradict each other: {why}")
+                raise PatternError(
+                    f"{p}: patterns.{a.name} and patterns.{b.name} contradict each other: {why}"
+                )
     return PatternSet(str(p), patterns, text)
 
 

@@ -88,7 +88,9 @@ def plan(simulations: int, population: int | None, slots: int, chunk: int | None
     n = population or min(10_000, max(100, simulations // 100))
     if n < 10:
         raise store.CalibrationUsage("population", f"must be at least 10, got {n}")
-    size = chunk or min(DEFAULT_CHUNK, max(50, math.ceil(n / slots)))
+    # Big chunks: the engine's cost per replicate falls with the replicates per model
+    # (a fixed cost per step); a batch of twice the population per round is little waste.
+    size = chunk or min(DEFAULT_CHUNK, max(50, math.ceil(2 * n / slots)))
     batch = size * slots
     first = math.ceil(n / QUANTILES[0] / batch) * batch
     if simulations < first:
@@ -120,7 +122,7 @@ class _Batches:
             raise BudgetSpent
         d = store.load_batch(self.out, generation, batch, first, z)
         if d is None:
-            d = self._simulate(z, first)
+            d, _ = self.simulate(z, first)
             store.save_batch(self.out, generation, batch, first, z, d, self.labels)
         self.saved += 1
         self.next_first += len(z)
@@ -129,13 +131,25 @@ class _Batches:
             self.progress(self.next_first, self.budget, generation)
         return d
 
-    def _simulate(self, z: np.ndarray, first: int, figures: bool = False) -> tuple[Any, ...] | Any:
+    def simulate(
+        self, z: np.ndarray, first: int, figures: bool = False
+    ) -> tuple[np.ndarray, pd.DataFrame | None]:
+        """Discrepancies (and figures if asked) of particles ``z`` as replicates ``first..``, on the pool."""
         if self.pool is None:
             self.pool = self.stack.enter_context(open_pool(*self.pool_args))
         c = self.ctx
         size = c["chunk"]
         tasks = [
-            (c["simulator"], c["scenarios"], c["space"], c["patterns"], z[i : i + size], c["seed"], first + i, figures)
+            (
+                c["simulator"],
+                c["scenarios"],
+                c["space"],
+                c["patterns"],
+                z[i : i + size],
+                c["seed"],
+                first + i,
+                figures,
+            )
             for i in range(0, len(z), size)
         ]
         parts: dict[int, tuple[np.ndarray, pd.DataFrame | None]] = {}
@@ -154,7 +168,7 @@ class _Batches:
         d = np.concatenate([parts[k][0] for k in order])
         if figures:
             return d, pd.concat([parts[k][1] for k in order], ignore_index=True)
-        return d
+        return d, None
 
 
 def _natural(space: Space, z: np.ndarray) -> pd.DataFrame:
@@ -185,7 +199,7 @@ def calibrate(
     from ..catalog import resolve
 
     check_executor(executor, workers, scheduler)
-    sim_fn: WorldSimulator = simulator or EngineSimulator()
+    sim_fn: WorldSimulator = EngineSimulator() if simulator is None else simulator
     specs = [s if isinstance(s, Scenario) else load_scenario(resolve(s)) for s in scenarios]
     if not specs:
         raise store.CalibrationUsage("scenarios", "give at least one scenario")
@@ -296,9 +310,7 @@ def _acceptance(batches: _Batches, generation: int, r: Round) -> float:
 
 
 def _pattern_record(p: Any) -> dict[str, Any]:
-    rec = {
-        k: getattr(p, k) for k in ("name", "observed", "when", "source", "figure", "test", "weight")
-    }
+    rec = {k: getattr(p, k) for k in ("name", "observed", "when", "source", "figure", "test", "weight")}
     rec["value"] = None if p.value is None else str(p.value)
     rec["when"] = str(p.when)
     rec["scenarios"] = list(p.scenarios) if p.scenarios else None
@@ -364,7 +376,9 @@ def _predictive(
         m = min(n, PREDICTIVE_MAX)
         rng = np.random.default_rng([ctx["seed"], 0x5EED])
         idx = rng.choice(len(last.z), size=m, p=last.weights / last.weights.sum())
-        _, figs = batches._simulate(last.z[idx], batches.next_first, figures=True)
+        _, made = batches.simulate(last.z[idx], batches.next_first, figures=True)
+        assert made is not None
+        figs = made
         figs.insert(0, "particle", idx.astype(np.int64))
         figs.insert(0, "replicate", np.arange(batches.next_first, batches.next_first + m, dtype=np.int64))
         store.write_parquet(path, figs)

@@ -26,8 +26,11 @@ from .space import Unknown
 
 
 class WorldSimulator(Protocol):
-    columns: tuple[str, ...]
-    name: str
+    @property
+    def columns(self) -> tuple[str, ...]: ...
+
+    @property
+    def name(self) -> str: ...
 
     def __call__(
         self, scenario: Scenario, worlds: Mapping[str, np.ndarray], seed: int, first: int

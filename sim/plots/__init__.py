@@ -82,6 +82,11 @@ def figures(source: Source, by_outcome: bool = False, scenario: Any = None) -> d
 
         with _style():
             return discover.figures(src.directory)
+    if kind == "calibrate" and src.directory is not None:  # its figures live in sim/plots/calibration.py
+        from .calibration import figures as calibration_figures
+
+        with _style():
+            return calibration_figures(Path(src.directory), manifest)
     if kind not in KINDS:
         raise StormError(f"{where}: cannot plot a {kind!r} result; kinds with figures: {', '.join(KINDS)}")
     if kind == "batch" and manifest.get("complete") is False:

@@ -1,0 +1,135 @@
+"""calibrate's speed: simulations per second through ELFI's ABC-SMC, against the engine alone.
+
+    python benchmarks/bench_calibrate.py                      # the target: 1,000,000 simulations, 2 workers
+    python benchmarks/bench_calibrate.py --simulations 200000 # a shorter run
+
+Prints the engine's own rate on the same pool (one replicate per particle, the
+same chunks, measured first, in the same run), calibrate's rate, the share of
+wall time spent outside the simulations (ELFI, saving batches, the predictive
+check), and the time a 1,000,000-simulation calibration would take at that rate.
+The target (issue 8): 1,000,000 simulations of the 2022-2025 arc in 15 minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sim.calibration import DEFAULT_PATTERNS, calibrate, load_patterns, plan
+from sim.calibration.run import simulate_chunk
+from sim.calibration.simulators import EngineSimulator
+from sim.calibration.space import Space, default_unknowns
+from sim.catalog import load
+from sim.executors import open_pool, run_tasks
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--simulations", type=int, default=1_000_000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--scenario", default="perfect_storm")
+    ap.add_argument("--population", type=int, default=None)
+    ap.add_argument(
+        "--toy",
+        action="store_true",
+        help="A near-free stand-in simulator: measures ELFI's and calibrate's own overhead at full size.",
+    )
+    args = ap.parse_args()
+    if args.toy:
+        return overhead(args)
+    sizes = plan(args.simulations, args.population, args.workers, None)
+    spec = load(args.scenario)
+    space = Space(default_unknowns())
+    pats = load_patterns(DEFAULT_PATTERNS)
+
+    # Reference: one batch of prior particles straight through the engine on the same pool.
+    z = np.random.default_rng(0).standard_normal((sizes["batch_size"], len(space)))
+    tasks = [
+        (EngineSimulator(), [spec], space, pats, z[i : i + sizes["chunk"]], 0, 10**12 + i)
+        for i in range(0, len(z), sizes["chunk"])
+    ]
+    with open_pool("processes", args.workers) as pool:
+        t = time.perf_counter()
+        run_tasks(pool, simulate_chunk, tasks, lambda task, result: None)
+        ref = len(z) / (time.perf_counter() - t)
+    print(
+        f"engine alone: {ref:,.0f} simulations/s ({args.scenario}, {args.workers} workers, chunks of {sizes['chunk']:,})"
+    )
+
+    out = Path(tempfile.mkdtemp(prefix="bench-calibrate-"))
+    try:
+        t = time.perf_counter()
+        m = calibrate(
+            [spec],
+            DEFAULT_PATTERNS,
+            args.simulations,
+            out / "c",
+            workers=args.workers,
+            population=args.population,
+        )
+        wall = time.perf_counter() - t
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    done = m["simulations_done"] + min(m["population"], 10_000)  # with the predictive check
+    rate = done / wall
+    print(
+        f"calibrate: {done:,} simulations in {wall:,.1f} s = {rate:,.0f} simulations/s "
+        f"({rate / ref:.0%} of the engine alone; {max(0.0, 1 - rate / ref):.0%} of the time outside it); "
+        f"{len(m['generations'])} generations, population {m['population']:,}, final ESS {m['ess']:,.0f}, {m['library']}"
+    )
+    for g in m["generations"]:
+        print(
+            f"  generation {g['generation']}: tolerance {g['tolerance']:.3f}, {g['simulations']:,} simulations, "
+            f"acceptance {g['acceptance_rate']:.1%}, ESS {g['ess']:,.0f}"
+        )
+    print(f"1,000,000 simulations at this rate: {1e6 / rate / 60:,.1f} min (target: 15 min on 2 cores)")
+
+
+def overhead(args: argparse.Namespace) -> None:
+    """Calibrate with the toy (no engine cost) and as many unknowns as the engine has."""
+    from sim.calibration.simulators import TOY_UNKNOWNS, ToySimulator
+    from sim.calibration.space import Unknown
+
+    unknowns = [*TOY_UNKNOWNS[:3]]
+    unknowns += [Unknown(f"toy.pad{i}", 0, 1, "uniform") for i in range(len(default_unknowns()) - 4)]
+    unknowns.append(TOY_UNKNOWNS[3])
+    head = 'observed = "o"\nwhen = 2023-01-01\nsource = "the toy"\n'
+    out = Path(tempfile.mkdtemp(prefix="bench-calibrate-"))
+    pats = out / "p.toml"
+    pats.write_text(
+        f'[patterns.x]\n{head}figure = "toy_x"\nnear = 0.3\nscale = 0.05\n'
+        f'[patterns.y]\n{head}figure = "toy_y"\nnear = 7\nscale = 0.4\n'
+        f'[patterns.t]\n{head}figure = "toy_time"\nbetween = [2023-01-01, 2023-03-01]\nweight = 3\n',
+        encoding="utf-8",
+    )
+    try:
+        t = time.perf_counter()
+        m = calibrate(
+            ["mutiny_2023"],
+            pats,
+            args.simulations,
+            out / "c",
+            population=args.population,
+            executor="inline",
+            simulator=ToySimulator(),
+            unknowns=unknowns,
+        )
+        wall = time.perf_counter() - t
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    gens = len(m["generations"])
+    print(
+        f"library overhead ({len(unknowns)} unknowns, population {m['population']:,}, a near-free simulator, "
+        f"one process): {m['simulations_done']:,} simulations in {wall:,.1f} s over {gens} generations = "
+        f"{wall / gens:,.1f} s per generation, {1e6 * wall / m['simulations_done']:,.0f} us per simulation; "
+        f"final ESS {m['ess']:,.0f}; {m['library']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
