@@ -35,6 +35,9 @@ def main() -> None:
     ap.add_argument("--scenario", default="perfect_storm")
     ap.add_argument("--population", type=int, default=None)
     ap.add_argument(
+        "--chunk", type=int, default=None, help="Replicates per chunk [default: as calibrate plans]."
+    )
+    ap.add_argument(
         "--toy",
         action="store_true",
         help="A near-free stand-in simulator: measures ELFI's and calibrate's own overhead at full size.",
@@ -42,7 +45,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.toy:
         return overhead(args)
-    sizes = plan(args.simulations, args.population, args.workers, None)
+    sizes = plan(args.simulations, args.population, args.workers, args.chunk)
     spec = load(args.scenario)
     space = Space(default_unknowns())
     pats = load_patterns(DEFAULT_PATTERNS)
@@ -71,6 +74,7 @@ def main() -> None:
             out / "c",
             workers=args.workers,
             population=args.population,
+            chunk=args.chunk,
         )
         wall = time.perf_counter() - t
     finally:

@@ -255,3 +255,49 @@ def test_plot_draws_marginals_and_predictive_check(toy_run: Path, tmp_path: Path
     assert shift["toy.a"] > shift["toy.c"]  # the informed parameter moved, the other did not
     sw = switches_data(toy_run, manifest)
     assert sw.posterior_p_on.iloc[0] > 0.8 and sw.prior_p_on.iloc[0] == 0.5
+
+
+def test_engine_recovers_a_switch_and_a_parameter_from_its_own_history(tmp_path: Path) -> None:
+    """A history made by the model: martial law declared in Moscow (only the hidden patrons
+    declare it in mutiny_2023, and less often the more isolated Wagner is from a deal)."""
+    from sim.calibration.space import Unknown
+
+    pats = tmp_path / "p.toml"
+    pats.write_text(
+        '[patterns.martial_law]\nobserved = "martial law in Moscow"\nwhen = 2023-06-25\n'
+        'source = "a replicate of mutiny_2023 with the hidden patrons on"\n'
+        'figure = "outcome"\nequals = "martial_law"\nweight = 2\n',
+        encoding="utf-8",
+    )
+    unknowns = [
+        Unknown("wagner.deal_isolation", 0.0, 0.2, "uniform"),
+        Unknown("hypotheses.hidden_patrons.on", 0.0, 1.0, "switch"),
+    ]
+    m = calibrate(
+        ["mutiny_2023"],
+        pats,
+        12_000,
+        tmp_path / "c",
+        population=300,
+        executor="inline",
+        unknowns=unknowns,
+        seed=1,
+    )
+    assert [g["tolerance"] for g in m["generations"]][
+        -1
+    ] == 0.0  # a yes/no pattern does not stall the schedule
+    draws, w, _ = load_posterior(tmp_path / "c")
+    assert float((w * draws["hypotheses.hidden_patrons.on"]).sum()) > 0.9
+    # P(martial law) falls from 14 % to 2.5 % as deal_isolation goes 0 -> 0.2: the posterior mean is about 0.07.
+    assert float((w * draws["wagner.deal_isolation"]).sum()) < 0.09
+
+
+def test_tolerance_steps_down_when_the_quantile_cannot() -> None:
+    from sim.calibration.smc import Round, next_tolerance
+
+    z = np.zeros((10, 1))
+    stuck = Round(2.0, z, np.ones(10), np.array([0.0] * 3 + [2.0] * 7))
+    assert next_tolerance(stuck, 0.5) == 0.0
+    moving = Round(3.0, z, np.ones(10), np.linspace(0, 3, 10))
+    assert next_tolerance(moving, 0.5) == pytest.approx(4 / 3)
+    assert next_tolerance(Round(0.0, z, np.ones(10), np.zeros(10)), 0.5) is None

@@ -1,8 +1,10 @@
 """ABC-SMC through ELFI (see docs/calibration.md for why ELFI).
 
-ELFI runs the algorithm: the rejection rounds, the tolerance schedule (each
-round's tolerance is a weighted quantile of the previous round's distances),
-the proposals and the importance weights. This module builds the ELFI model
+ELFI runs the algorithm: the rejection rounds, the proposals and the
+importance weights. The tolerance schedule is ELFI's (each round's tolerance
+the weighted median of the previous round's distances, :func:`next_tolerance`),
+passed to it as explicit thresholds so that discrete distances (yes/no
+patterns) cannot stall it. This module builds the ELFI model
 (one standard-normal prior node per unknown, one simulator node that returns
 the pattern discrepancies of a whole batch, a Euclidean distance to zero) and
 sets two things ELFI leaves to its caller or computes slowly:
@@ -110,6 +112,22 @@ def _smc_class(kappa: float) -> Any:
     return KernelSMC
 
 
+def next_tolerance(prev: Round, q: float) -> float | None:
+    """The next generation's tolerance: the weighted ``q``-quantile of the last distances.
+
+    With yes/no patterns distances are discrete, and when more than ``1 - q`` of
+    the population sits at the tolerance the quantile does not move; the
+    tolerance then steps down to the next distance below it. None when there is none.
+    """
+    from elfi.methods.utils import weighted_sample_quantile
+
+    eps = float(weighted_sample_quantile(prev.distance, q, weights=prev.weights))
+    if eps < prev.threshold:
+        return eps
+    lower = prev.distance[prev.distance < prev.threshold]
+    return float(lower.max()) if len(lower) else None
+
+
 class BudgetSpent(Exception):
     """Raised by the simulator node when a round would run past the simulation budget."""
 
@@ -135,10 +153,16 @@ def run_smc(
     import elfi
 
     logging.getLogger("elfi").setLevel(logging.ERROR)
-    state = {"round": 0}
+    state: dict[str, Any] = {"round": 0, "error": None}
 
     def node(*zs: np.ndarray, batch_size: int = 1, random_state: Any = None, meta: Any = None) -> np.ndarray:
-        return simulate(np.column_stack(zs), state["round"], int(meta["batch_index"]))
+        try:
+            return simulate(np.column_stack(zs), state["round"], int(meta["batch_index"]))
+        except Exception as err:
+            # ELFI re-raises a node's error as a new one of the same class with its own
+            # prefix; keep the original to raise it unchanged.
+            state["error"] = err
+            raise
 
     model = elfi.new_model()
     priors = [elfi.Prior("norm", 0, 1, model=model, name=n) for n in names]
@@ -149,11 +173,24 @@ def run_smc(
     rounds: list[Round] = []
     while True:
         state["round"] = len(rounds)
-        q = quantiles[0] if not rounds else quantiles[1]
         try:
-            result = smc.sample(population, quantiles=[q], bar=False)
-        except BudgetSpent:
-            break
+            if not rounds:
+                result = smc.sample(population, quantiles=[quantiles[0]], bar=False)
+            else:
+                eps = next_tolerance(rounds[-1], quantiles[1])
+                if eps is None:
+                    break  # every particle is at the smallest distance: no lower tolerance to aim for
+                # ELFI keeps the quantiles of an earlier call and would let them override
+                # the thresholds of a continued run; a threshold call has none.
+                smc._quantiles = None
+                result = smc.sample(population, thresholds=[eps], bar=False)
+        except Exception as err:
+            original, state["error"] = state["error"], None
+            if isinstance(original, BudgetSpent):
+                break
+            if original is not None:
+                raise original from None
+            raise err
         pop = result.populations[-1]
         z = np.column_stack([pop.outputs[n] for n in names])
         done = Round(float(pop.threshold), z, np.asarray(pop.weights, dtype=float), pop.outputs["distance"])
