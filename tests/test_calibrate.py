@@ -33,7 +33,7 @@ from sim.calibration.space import Space, default_unknowns
 from tests.conftest import run_cli
 
 TRUTH = {"toy.a": 0.3, "toy.b": 5.0, "toy.c": 0.5, "hypotheses.toy_switch.on": True}
-SIZES = {"simulations": 12_000, "population": 400, "executor": "inline"}
+SIZES = {"simulations": 12_000, "population": 400, "executor": "inline", "chunk": 800}
 
 
 def synthetic_patterns(path: Path) -> Path:
@@ -186,10 +186,10 @@ def test_interrupted_calibration_resumes_to_the_same_posterior(tmp_path: Path, t
 
 def test_plan_and_the_smallest_budget() -> None:
     assert plan(1_000_000, None, 2, None) == {
-        "population": 10_000,
+        "population": 4_000,
         "chunk": 10_000,
         "batch_size": 20_000,
-        "generation": 100_000,
+        "generation": 40_000,
     }
     with pytest.raises(CalibrationUsage, match="simulations: 999 is below one generation \\(1,000"):
         plan(999, None, 1, None)
@@ -301,3 +301,18 @@ def test_tolerance_steps_down_when_the_quantile_cannot() -> None:
     moving = Round(3.0, z, np.ones(10), np.linspace(0, 3, 10))
     assert next_tolerance(moving, 0.5) == pytest.approx(4 / 3)
     assert next_tolerance(Round(0.0, z, np.ones(10), np.zeros(10)), 0.5) is None
+
+
+def test_cli_evidence_on_another_engine_version_is_one_line_exit_1(
+    toy_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(toy_run, other)
+    m = json.loads((other / store.MANIFEST).read_text(encoding="utf-8"))
+    m["engine"] = "0123456789abcdef"
+    (other / store.MANIFEST).write_text(json.dumps(m), encoding="utf-8")
+    code, out, err = run_cli(["evidence", str(other)], capsys)
+    assert code == 1 and "Traceback" not in err and err.strip().count("\n") == 0
+    assert "calibrated with another engine version (0123456789abcdef" in err

@@ -85,12 +85,14 @@ def plan(simulations: int, population: int | None, slots: int, chunk: int | None
     """Population, chunk and batch sizes, and the simulations one generation takes."""
     if simulations < 1:
         raise store.CalibrationUsage("simulations", f"must be at least 1, got {simulations}")
-    n = population or min(10_000, max(100, simulations // 100))
+    # A population of 0.4 % of the budget leaves room for about five generations
+    # (each generation's tolerance halves its acceptance).
+    n = population or min(10_000, max(100, simulations // 250))
     if n < 10:
         raise store.CalibrationUsage("population", f"must be at least 10, got {n}")
     # Big chunks: the engine's cost per replicate falls with the replicates per model
-    # (a fixed cost per step); a batch of twice the population per round is little waste.
-    size = chunk or min(DEFAULT_CHUNK, max(50, math.ceil(2 * n / slots)))
+    # (a fixed cost per step), up to DEFAULT_CHUNK; smaller only if generation 0 is smaller.
+    size = chunk or min(DEFAULT_CHUNK, max(50, math.ceil(n / QUANTILES[0] / slots)))
     batch = size * slots
     first = math.ceil(n / QUANTILES[0] / batch) * batch
     if simulations < first:
