@@ -33,7 +33,7 @@ from sim.calibration.space import Space, default_unknowns
 from tests.conftest import run_cli
 
 TRUTH = {"toy.a": 0.3, "toy.b": 5.0, "toy.c": 0.5, "hypotheses.toy_switch.on": True}
-SIZES = {"simulations": 12_000, "population": 400, "executor": "inline", "chunk": 800}
+SIZES = {"simulations": 12_000, "population": 400, "executor": "inline", "batch_size": 800}
 
 
 def synthetic_patterns(path: Path) -> Path:
@@ -191,6 +191,9 @@ def test_plan_and_the_smallest_budget() -> None:
         "batch_size": 20_000,
         "generation": 40_000,
     }
+    # The batch, and so the result, does not depend on the workers; only the chunks do.
+    assert plan(1_000_000, None, 1, None)["batch_size"] == plan(1_000_000, None, 8, None)["batch_size"]
+    assert plan(1_000_000, None, 8, None)["chunk"] == 2_500
     with pytest.raises(CalibrationUsage, match="simulations: 999 is below one generation \\(1,000"):
         plan(999, None, 1, None)
 
@@ -316,3 +319,20 @@ def test_cli_evidence_on_another_engine_version_is_one_line_exit_1(
     code, out, err = run_cli(["evidence", str(other)], capsys)
     assert code == 1 and "Traceback" not in err and err.strip().count("\n") == 0
     assert "calibrated with another engine version (0123456789abcdef" in err
+
+
+def test_the_same_posterior_on_a_process_pool(toy_run: Path, tmp_path: Path) -> None:
+    kw = {**SIZES, "executor": "processes", "workers": 2}
+    calibrate(
+        ["mutiny_2023"],
+        toy_run / store.PATTERNS_COPY,
+        out=tmp_path / "pool",
+        simulator=ToySimulator(),
+        unknowns=TOY_UNKNOWNS,
+        seed=3,
+        **kw,  # type: ignore[arg-type]
+    )
+    a, wa, _ = load_posterior(tmp_path / "pool")
+    b, wb, _ = load_posterior(toy_run)
+    pd.testing.assert_frame_equal(a, b)
+    np.testing.assert_array_equal(wa, wb)

@@ -29,7 +29,8 @@ from .space import Space, Unknown, default_unknowns
 
 DEFAULT_SCENARIOS = ("perfect_storm",)
 DEFAULT_PATTERNS = Path(__file__).resolve().parents[2] / "history" / "patterns.toml"
-DEFAULT_CHUNK = 10_000
+#: Proposals per batch at most (two chunks of 10,000 replicates: the engine's efficient size).
+MAX_BATCH = 20_000
 #: Quantile of the prior simulations kept in generation 0, then the quantile of
 #: each generation's distances that sets the next tolerance.
 QUANTILES = (0.1, 0.5)
@@ -44,7 +45,6 @@ IDENTITY = (
     "simulations",
     "population",
     "batch_size",
-    "chunk",
     "quantiles",
     "kappa",
     "scenarios",
@@ -81,8 +81,15 @@ def simulate_chunk(
     return d, figs, engine_fingerprint()
 
 
-def plan(simulations: int, population: int | None, slots: int, chunk: int | None) -> dict[str, int]:
-    """Population, chunk and batch sizes, and the simulations one generation takes."""
+def plan(
+    simulations: int, population: int | None, slots: int, chunk: int | None, batch_size: int | None = None
+) -> dict[str, int]:
+    """Population, batch and chunk sizes, and the simulations one generation takes.
+
+    The batch (the proposals ELFI draws at once) depends on the population only,
+    never on the workers, so a seed gives the same posterior on any executor;
+    a batch is split into one chunk per worker (or ``chunk`` replicates).
+    """
     if simulations < 1:
         raise store.CalibrationUsage("simulations", f"must be at least 1, got {simulations}")
     # A population of 0.4 % of the budget leaves room for about five generations
@@ -90,10 +97,9 @@ def plan(simulations: int, population: int | None, slots: int, chunk: int | None
     n = population or min(10_000, max(100, simulations // 250))
     if n < 10:
         raise store.CalibrationUsage("population", f"must be at least 10, got {n}")
-    # Big chunks: the engine's cost per replicate falls with the replicates per model
-    # (a fixed cost per step), up to DEFAULT_CHUNK; smaller only if generation 0 is smaller.
-    size = chunk or min(DEFAULT_CHUNK, max(50, math.ceil(n / QUANTILES[0] / slots)))
-    batch = size * slots
+    batch = batch_size or min(MAX_BATCH, max(100, math.ceil(n / QUANTILES[0])))
+    # Big chunks: the engine's cost per replicate falls with the replicates per model.
+    size = min(chunk or math.ceil(batch / slots), batch)
     first = math.ceil(n / QUANTILES[0] / batch) * batch
     if simulations < first:
         raise store.CalibrationUsage(
@@ -188,6 +194,7 @@ def calibrate(
     workers: int | None = None,
     scheduler: str | None = None,
     chunk: int | None = None,
+    batch_size: int | None = None,
     simulator: WorldSimulator | None = None,
     unknowns: Sequence[Unknown] | None = None,
     kappa: float = KAPPA,
@@ -208,7 +215,7 @@ def calibrate(
     pats = load_patterns(patterns, sim_fn.columns)
     space = Space(list(unknowns) if unknowns is not None else default_unknowns())
     slots = 1 if executor == "inline" else (workers or default_workers())
-    sizes = plan(simulations, population, slots, chunk)
+    sizes = plan(simulations, population, slots, chunk, batch_size)
     outdir = Path(out)
     if outdir.exists() and not outdir.is_dir():
         raise store.CalibrationUsage("out", f"{outdir} is a file, not a directory")
