@@ -336,3 +336,46 @@ def test_the_same_posterior_on_a_process_pool(toy_run: Path, tmp_path: Path) -> 
     b, wb, _ = load_posterior(toy_run)
     pd.testing.assert_frame_equal(a, b)
     np.testing.assert_array_equal(wa, wb)
+
+
+def test_posterior_worlds_pick_by_weight_and_keep_replicate_identity(toy_run: Path) -> None:
+    from sim.calibration.posterior import posterior_worlds
+
+    draws, w, _ = load_posterior(toy_run)
+    ids = np.arange(20_000)
+    pick, worlds = posterior_worlds(draws, w, 5, ids)
+    alone, _ = posterior_worlds(draws, w, 5, ids[1234:1235])
+    assert alone[0] == pick[1234]
+    share = np.bincount(pick, minlength=len(w)) / len(ids)
+    assert np.abs(share - w).max() < 0.01
+    assert worlds["toy.a"].shape == (20_000,) and worlds["hypotheses.toy_switch.on"].dtype == bool
+
+
+def test_cli_calibrate_evidence_and_plot_on_the_engine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pats = tmp_path / "p.toml"
+    pats.write_text(
+        '[patterns.halt]\nobserved = "a mediated halt"\nwhen = 2023-06-24\nsource = "reporting"\n'
+        'figure = "mutiny_end"\nequals = "mediated_halt"\n'
+        '[patterns.km]\nobserved = "about 200 km"\nwhen = 2023-06-24\nsource = "reporting"\n'
+        'figure = "closest_km_to_moscow"\nnear = 200\nscale = 50\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "c"
+    args = ["calibrate", "mutiny_2023", "--patterns", str(pats), "--simulations", "2000"]
+    args += ["--population", "100", "--executor", "inline", "--out", str(out), "--quiet"]
+    code, stdout, err = run_cli(args, capsys)
+    assert code == 0, err
+    lines = stdout.splitlines()
+    assert lines[0] == sim.BANNER and "Bernoulli(0.5)" in lines[1] and "generation 0: tolerance" in stdout
+    code, stdout, err = run_cli(["evidence", str(out)], capsys)
+    assert code == 0, err
+    assert sum(line.strip().split(" ")[0] in sim.HYPOTHESIS_IDS for line in stdout.splitlines()) == len(
+        sim.HYPOTHESIS_IDS
+    )
+    code, stdout, err = run_cli(["plot", str(out), "--out", str(tmp_path / "fig")], capsys)
+    assert code == 0, err
+    assert (tmp_path / "fig" / "predictive_check.png").is_file()
+    code, stdout, err = run_cli([*args, "--seed", "1"], capsys)
+    assert code == 2 and "--out: " in err and "holds another calibration (its seed differs)" in err

@@ -13,7 +13,7 @@ from __future__ import annotations
 from .evidence import evidence
 from .figures import FIGURES, Figure, register
 from .patterns import Pattern, PatternError, PatternSet, load_patterns
-from .posterior import load_posterior
+from .posterior import load_posterior, posterior_worlds
 from .run import DEFAULT_PATTERNS, calibrate, plan
 from .space import Space, Unknown, default_unknowns
 from .store import CalibrationError, CalibrationInterrupted, CalibrationUsage
@@ -36,5 +36,6 @@ __all__ = [
     "load_patterns",
     "load_posterior",
     "plan",
+    "posterior_worlds",
     "register",
 ]

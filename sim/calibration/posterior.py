@@ -59,3 +59,21 @@ def load_posterior(calib_dir: str | Path) -> tuple[pd.DataFrame, np.ndarray, dic
     draws.attrs.update(banner=BANNER, hypotheses_line=store.HYPOTHESES_LINE, engine=manifest["engine"])
     weights = post["weight"].to_numpy(dtype=float)
     return draws, weights / weights.sum(), manifest
+
+
+def posterior_worlds(
+    draws: pd.DataFrame, weights: np.ndarray, seed: int, ids: np.ndarray
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Per replicate id, a posterior particle picked with probability its weight, and its values.
+
+    The pick is a pure function of (seed, id) (counter-based, like every draw of
+    the engine), so a replicate gets the same world alone or in any batch. For
+    ``[uncertain] posterior = "DIR"``: returns (particle index per id, worlds by dotted key).
+    """
+    from ..rng import keyed_uniform, site_key
+
+    cdf = np.cumsum(np.asarray(weights, dtype=float))
+    cdf /= cdf[-1]
+    u = keyed_uniform(int(seed), np.asarray(ids, dtype=np.int64), site_key("calibration.posterior"))
+    pick = np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)
+    return pick, {k: draws[k].to_numpy()[pick] for k in draws.columns}
