@@ -379,3 +379,10 @@ def test_cli_calibrate_evidence_and_plot_on_the_engine(
     assert (tmp_path / "fig" / "predictive_check.png").is_file()
     code, stdout, err = run_cli([*args, "--seed", "1"], capsys)
     assert code == 2 and "--out: " in err and "holds another calibration (its seed differs)" in err
+
+
+def test_kernel_noise_share_grows_with_the_dimension() -> None:
+    from sim.calibration.smc import default_kappa
+
+    assert default_kappa(400, 4) == 0.5
+    assert 0.93 < default_kappa(800, 130) < 0.95 and 0.9 < default_kappa(4_000, 130) < default_kappa(800, 130)

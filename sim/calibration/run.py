@@ -24,7 +24,7 @@ from ..scenario import Scenario, load_scenario
 from . import store
 from .patterns import PatternSet, discrepancies, load_patterns
 from .simulators import EngineSimulator, WorldSimulator
-from .smc import KAPPA, BudgetSpent, Round, library_version, run_smc
+from .smc import KAPPA, BudgetSpent, Round, default_kappa, library_version, run_smc
 from .space import Space, Unknown, default_unknowns
 
 DEFAULT_SCENARIOS = ("perfect_storm",)
@@ -197,7 +197,7 @@ def calibrate(
     batch_size: int | None = None,
     simulator: WorldSimulator | None = None,
     unknowns: Sequence[Unknown] | None = None,
-    kappa: float = KAPPA,
+    kappa: float | None = KAPPA,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Run (or resume) a calibration into ``out``; returns its manifest.
@@ -233,7 +233,7 @@ def calibrate(
         "batch_size": sizes["batch_size"],
         "chunk": sizes["chunk"],
         "quantiles": list(QUANTILES),
-        "kappa": float(kappa),
+        "kappa": float(kappa if kappa is not None else default_kappa(sizes["population"], len(space))),
         "scenarios": [{"name": s.name, "hash": s.hash} for s in specs],
         "patterns_file": str(patterns),
         "patterns_sha256": pats.sha256,
@@ -287,7 +287,7 @@ def calibrate(
                 int(seed),
                 QUANTILES,
                 plan_next,
-                kappa,
+                manifest["kappa"],
             )
             if not rounds:
                 raise store.CalibrationError(
