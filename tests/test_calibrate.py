@@ -176,7 +176,7 @@ def test_interrupted_calibration_resumes_to_the_same_posterior(tmp_path: Path, t
     saved = sorted(p.name for p in (out / store.SIMS).glob("*.parquet"))
     assert len(saved) == 5
     stamps = {p: (out / store.SIMS / p).stat().st_mtime_ns for p in saved}
-    calibrate(["mutiny_2023"], pats, **kw)  # type: ignore[arg-type]
+    calibrate(["mutiny_2023"], out / store.PATTERNS_COPY, **kw)  # type: ignore[arg-type]  # its own copy
     assert {p: (out / store.SIMS / p).stat().st_mtime_ns for p in saved} == stamps  # nothing redone
     a, wa, _ = load_posterior(out)
     b, wb, _ = load_posterior(toy_run)

@@ -252,7 +252,9 @@ def calibrate(
         manifest.setdefault("started", None)
         manifest["started"] = manifest["started"] or _now()
         store.write_json(outdir / store.MANIFEST, manifest)
-        shutil.copyfile(patterns, outdir / store.PATTERNS_COPY)
+        copy = outdir / store.PATTERNS_COPY
+        if not (copy.exists() and copy.samefile(patterns)):  # resumed from the folder's own copy
+            shutil.copyfile(patterns, copy)
     except OSError as err:
         raise store.CalibrationError(f"{outdir}: cannot write: {err.strerror or err}") from None
 
