@@ -157,6 +157,11 @@ def register(cli: click.Group) -> None:
                 f"  generation {g['generation']}: tolerance {g['tolerance']:.3f}, "
                 f"{g['simulations']:,} simulations, acceptance {g['acceptance_rate']:.1%}, ESS {g['ess']:,.0f}"
             )
+        dropped = manifest["simulations_done"] - sum(g["simulations"] for g in manifest["generations"])
+        if dropped > 0:
+            click.echo(
+                f"  ({dropped:,} simulations of a generation that would have passed the budget were dropped)"
+            )
         click.echo(f"Next: perfect-storm evidence {out_dir}; perfect-storm plot {out_dir} --out FIGDIR")
 
     @cli.command()

@@ -274,8 +274,10 @@ def calibrate(
     def plan_next(rounds: list[Round]) -> bool:
         acc = [_acceptance(batches, i, r) for i, r in enumerate(rounds)]
         est = n / max(acc[-1], 1e-9)
-        if len(acc) > 1 and acc[-1] > 0:
-            est *= min(4.0, max(1.0, acc[-2] / acc[-1]))  # acceptance falls as the tolerance does
+        # Acceptance falls as the tolerance does: by the last generations' ratio, or
+        # at first by the quantile that sets the tolerance (the median halves it).
+        trend = acc[-2] / acc[-1] if len(acc) > 1 and acc[-1] > 0 else 1 / QUANTILES[1]
+        est *= min(4.0, max(1.0, trend))
         return batches.next_first + est <= simulations
 
     try:
