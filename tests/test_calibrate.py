@@ -386,3 +386,20 @@ def test_kernel_noise_share_grows_with_the_dimension() -> None:
 
     assert default_kappa(400, 4) == 0.5
     assert 0.93 < default_kappa(800, 130) < 0.95 and 0.9 < default_kappa(4_000, 130) < default_kappa(800, 130)
+
+
+def test_a_folder_another_calibrate_is_writing_is_refused(toy_run: Path, tmp_path: Path) -> None:
+    from sim.resultdir import lock_dir
+
+    out = tmp_path / "busy"
+    (out / store.SIMS).mkdir(parents=True)
+    with lock_dir(out), pytest.raises(CalibrationError, match="another calibrate is writing to it"):
+        calibrate(
+            ["mutiny_2023"],
+            toy_run / store.PATTERNS_COPY,
+            out=out,
+            simulator=ToySimulator(),
+            unknowns=TOY_UNKNOWNS,
+            seed=3,
+            **SIZES,  # type: ignore[arg-type]
+        )

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..banner import BANNER
 from ..executors import check_executor, default_workers, engine_fingerprint, open_pool, run_tasks
+from ..resultdir import lock_dir
 from ..scenario import Scenario, load_scenario
 from . import store
 from .patterns import PatternSet, discrepancies, load_patterns
@@ -242,13 +243,50 @@ def calibrate(
         "complete": False,
     }
     old = store.read_manifest(outdir) if outdir.is_dir() else None
+    if old is not None:  # refuse another result before writing anything into its folder
+        store.check_identity(outdir, old, manifest, IDENTITY)
+        if old.get("complete"):
+            return old
+    try:
+        (outdir / store.SIMS).mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise store.CalibrationError(f"{outdir}: cannot write: {err.strerror or err}") from None
+    with lock_dir(outdir, store.CalibrationError, "another calibrate is writing to it"):
+        return _locked(
+            outdir,
+            manifest,
+            Path(patterns),
+            pats,
+            sim_fn,
+            specs,
+            space,
+            sizes,
+            progress,
+            (executor, workers, scheduler),
+        )
+
+
+def _locked(
+    outdir: Path,
+    manifest: dict[str, Any],
+    patterns: Path,
+    pats: PatternSet,
+    sim_fn: WorldSimulator,
+    specs: list[Scenario],
+    space: Space,
+    sizes: dict[str, int],
+    progress: Progress | None,
+    pool_args: tuple[Any, ...],
+) -> dict[str, Any]:
+    """Resume or start the calibration in ``outdir``, which this process holds the lock on."""
+    seed, simulations = manifest["seed"], manifest["simulations"]
+    old = store.read_manifest(outdir)  # again: another process may have finished it meanwhile
     if old is not None:
         store.check_identity(outdir, old, manifest, IDENTITY)
         if old.get("complete"):
             return old
         manifest["started"] = old.get("started")
     try:
-        (outdir / store.SIMS).mkdir(parents=True, exist_ok=True)
         manifest.setdefault("started", None)
         manifest["started"] = manifest["started"] or _now()
         store.write_json(outdir / store.MANIFEST, manifest)
@@ -266,7 +304,7 @@ def calibrate(
         "seed": int(seed),
         "chunk": sizes["chunk"],
     }
-    batches = _Batches(outdir, ctx, simulations, (executor, workers, scheduler))
+    batches = _Batches(outdir, ctx, simulations, pool_args)
     batches.progress = progress
     batches.labels = [f"{s.name}:{p.name}" for s in specs for p in pats.patterns if p.applies_to(s.name)]
     n = sizes["population"]
