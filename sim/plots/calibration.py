@@ -114,7 +114,7 @@ def draw_marginals(data: pd.DataFrame, switches: pd.DataFrame, manifest: dict[st
             alpha=0.5,
         )
         a.axhline(part["prior_density"].iloc[0], color="#555555", lw=1, ls="--")
-        a.set_title(key if len(key) <= 40 else "…" + key[-39:], fontsize=7)
+        a.set_title(key if len(key) <= 34 else "…" + key[-33:], fontsize=7)
         a.tick_params(labelsize=6)
         a.set_yticks([])
     _label(fig, manifest, "Posterior (red) against prior (dashed) of every unknown, most moved first")
