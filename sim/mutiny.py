@@ -100,7 +100,7 @@ class Wagner(Actor):
         dt = self.model.dt_hours
         ahead = self.pace * (1 - self.resistance(self.distance)) * dt / 2
         resistance = self.resistance(np.maximum(self.distance - ahead, 0))
-        accepts, t_accept = self.consider_deal(resistance)
+        accepts, t_accept = self.consider_deal(self.defences(np.maximum(self.distance - ahead, 0)))
         self.hold_up()
         self.march(resistance, np.where(accepts, t_accept, dt))
         arrived = self.check_arrival()
@@ -108,27 +108,36 @@ class Wagner(Actor):
         self.face_loyal_forces()
         self.talks_from[:] = 0.0
 
-    def resistance(self, distance: np.ndarray) -> np.ndarray:
-        """Share of speed lost at ``distance``: en-route resistance plus Moscow's prepared defences."""
+    def defences(self, distance: np.ndarray) -> np.ndarray:
+        """How far Moscow's prepared defences stand in the way at ``distance`` (0-1): prepared
+        over time once the mutiny starts, and deeper the nearer the city."""
         m = self.model
         since = m.hours + m.dt_hours / 2 - self.started_h
         prep = np.clip(since / m.adjusted("defence.prep_hours", self.p("defence.prep_h")), 0, 1)
         near = np.clip(1 - distance / self.p("defence.radius_km"), 0, 1)
+        return prep * near
+
+    def resistance(self, distance: np.ndarray) -> np.ndarray:
+        """Share of speed lost at ``distance``: en-route resistance plus Moscow's prepared defences."""
+        m = self.model
         loyal = 0.5 * (m.factions["army"].loyalty + m.factions["rosgvardia"].loyalty)
         r = self.p("defence.en_route_resistance") * (0.5 + loyal) + self.p(
             "defence.moscow_resistance"
-        ) * prep * near * loyal / self.p("defence.reference_loyalty")
+        ) * self.defences(distance) * loyal / self.p("defence.reference_loyalty")
         r = m.adjusted("march.resistance", np.clip(r, 0, 1))
         return np.clip(r, 0, self.p("defence.max_resistance"))
 
-    def consider_deal(self, resistance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Whether Wagner accepts the deal in this step, and when (hours into the step)."""
+    def consider_deal(self, defences: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Whether Wagner accepts the deal in this step, and when (hours into the step).
+
+        The column takes a deal once it faces Moscow's prepared defences (and, a little,
+        out of isolation, as no faction joins it); far from the city it has no reason to.
+        """
         m = self.model
         talking = self.marching & self.in_talks
         if not talking.any():
             return talking, np.zeros(m.R)
-        # Isolation (no faction joins) and stiffening defences make a deal attractive.
-        base = self.p("wagner.accept_per_h") * (self.p("wagner.deal_isolation") + resistance)
+        base = self.p("wagner.accept_per_h") * (self.p("wagner.deal_isolation") + defences)
         rate = m.adjusted("wagner.deal_rate", base)
         exposure = np.where(talking, m.dt_hours - self.talks_from, 0.0)
         happens, when = m.hazard_at(rate, "wagner.accept", exposure)

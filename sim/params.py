@@ -352,7 +352,7 @@ PARAMS: dict[str, Param] = {
         "per unit of resistance",
         "readiness for a deal before any resistance (isolation: no faction joins)",
         "guess",
-        (0.0, 0.2),
+        (0.0, 0.04),
     ),
     "wagner.mutiny_cost": P(
         0.15,
