@@ -8,15 +8,18 @@ from typing import Any
 BANNER = "SPECULATIVE SCENARIO — NOT A FORECAST"
 
 
-def hypotheses_line(on: Iterable[str]) -> str:
-    """One line naming the hypotheses that were switched on."""
-    on = list(on)
+def hypotheses_line(on: Iterable[str], drawn: Iterable[str] = ()) -> str:
+    """One line naming the hypotheses that were switched on (and those drawn per replicate)."""
+    on, drawn = list(on), list(drawn)
+    if drawn:
+        fixed = ", ".join(on) if on else "none fixed"
+        return f"Hypotheses on: {fixed}; drawn per replicate (on in some replicates): {', '.join(drawn)}"
     return "Hypotheses on: " + (", ".join(on) if on else "none (null versions only)")
 
 
-def label(on: Iterable[str]) -> str:
+def label(on: Iterable[str], drawn: Iterable[str] = ()) -> str:
     """The banner and the hypotheses line, as two lines."""
-    return f"{BANNER}\n{hypotheses_line(on)}"
+    return f"{BANNER}\n{hypotheses_line(on, drawn)}"
 
 
 def uncertainty_line(uncertain: dict[str, Any], replicates_per_draw: int) -> str | None:
@@ -25,11 +28,11 @@ def uncertainty_line(uncertain: dict[str, Any], replicates_per_draw: int) -> str
     if not keys and "posterior" not in uncertain:
         return None
     switches = [k.split(".")[1] for k in keys if k.endswith(".on")]
-    parts = [f"{len(keys) - len(switches)} parameters"]
+    parts = [f"{len(keys) - len(switches)} parameters"] if len(keys) > len(switches) else []
     if switches:
         parts.append(f"hypothesis switches ({', '.join(switches)})")
     if "posterior" in uncertain:
-        parts.append(f"the posterior in {uncertain['posterior']}")
+        parts.append(f"every calibrated parameter and switch from the posterior in {uncertain['posterior']}")
     return (
         "Parameters uncertain: "
         + ", ".join(parts)

@@ -346,7 +346,10 @@ class StormModel(mesa.Model):
         )
         loyal = [self.factions[f].loyalty * ~self.factions[f].defected for f in SECURITY_FACTIONS]
         garrison = np.mean(loyal, axis=0)
-        p = self.params["defence.capture_base"] * w.strength * 2 * (1 - garrison)
+        # The base rate holds for a full-strength column against a garrison at the reference
+        # loyalty; a more loyal garrison lowers it, a wavering one raises it (at most twofold).
+        waver = np.clip((1 - garrison) / (1 - self.params["defence.reference_loyalty"]), 0, 2)
+        p = self.params["defence.capture_base"] * w.strength * waver
         p = np.clip(p + self.defected_share(SECURITY_FACTIONS), 0, 1)
         captured = rest & self.chance(p, "moscow.capture", once=True)
         self.log(captured, "Wagner", "takes Moscow", "the column seizes the capital", offset)

@@ -409,10 +409,10 @@ PARAMS: dict[str, Param] = {
         0.97, 0.5, 1, "share", "the most speed resistance can take away", "guess", (0.9, 0.99)
     ),
     "defence.radius_km": P(
-        300, 10, 1000, "km", "distance from Moscow at which prepared defences begin", "guess", (150, 400)
+        300, 10, 1000, "km", "distance from Moscow at which prepared defences begin", "guess", (200, 400)
     ),
     "defence.prep_h": P(
-        18, 1, 200, "hours", "hours the regime needs to prepare the defences of Moscow", "guess", (10, 48)
+        18, 1, 200, "hours", "hours the regime needs to prepare the defences of Moscow", "guess", (12, 36)
     ),
     "defence.engage_per_h": P(
         0.03,

@@ -91,7 +91,12 @@ class Scenario:
 
     @property
     def hypotheses_uncertain(self) -> list[str]:
-        """Ids of the hypotheses whose switch is drawn per replicate."""
+        """Ids of the hypotheses whose switch is drawn per replicate.
+
+        A posterior draws every switch: a calibration's unknowns include each one.
+        """
+        if "posterior" in self.uncertain:
+            return list(hyp.IDS)
         return [h for h in hyp.IDS if f"hypotheses.{h}.on" in self.uncertain]
 
     def with_uncertain(

@@ -235,6 +235,12 @@ def _posterior(path: str, stamp: float) -> tuple[Any, np.ndarray]:
     return draws, weights
 
 
+def _short(path: Path) -> str:
+    import os
+
+    return os.path.relpath(path.resolve())
+
+
 def posterior_sample(spec: Any, seed: int, draws: np.ndarray) -> dict[str, np.ndarray]:
     """Each draw's values from the scenario's posterior (empty without one).
 
@@ -246,8 +252,14 @@ def posterior_sample(spec: Any, seed: int, draws: np.ndarray) -> dict[str, np.nd
         return {}
     from .calibration.posterior import posterior_worlds
 
-    stamp = (path / "manifest.json").stat().st_mtime if (path / "manifest.json").exists() else 0.0
-    frame, weights = _posterior(str(path), stamp)
+    if not (path / "manifest.json").is_file():
+        from .errors import ScenarioError
+
+        raise ScenarioError(
+            f"{spec.path or spec.name}: uncertain.posterior: {_short(path)} holds no calibration; make it "
+            f"with `perfect-storm calibrate --out {_short(path)}` (docs/calibration.md)"
+        )
+    frame, weights = _posterior(str(path), (path / "manifest.json").stat().st_mtime)
     _, worlds = posterior_worlds(frame, weights, seed, np.asarray(draws, dtype=np.int64))
     return {
         k: (np.asarray(v).astype(bool) if k.endswith(".on") else np.asarray(v, dtype=float))

@@ -203,7 +203,7 @@ def register(cli: click.Group) -> None:
                 if progress is not None:
                     progress.close()
         elapsed = time.perf_counter() - t0
-        click.echo(sim.banner.label(result.hypotheses_on))
+        click.echo(sim.banner.label(result.hypotheses_on, spec.hypotheses_uncertain))
         line = sim.banner.uncertainty_line(spec.uncertain, spec.replicates_per_draw)
         if line:
             click.echo(line)

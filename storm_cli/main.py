@@ -170,7 +170,15 @@ def show(
         }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    header = [BANNER, hypotheses_line(spec.hypotheses_on), f"file: {spec.path}", f"hash: {spec.hash}"]
+    from sim.banner import uncertainty_line
+
+    drawn = uncertainty_line(spec.uncertain, spec.replicates_per_draw)
+    header = [
+        BANNER,
+        hypotheses_line(spec.hypotheses_on, spec.hypotheses_uncertain),
+        *([drawn] if drawn else []),
+    ]
+    header += [f"file: {spec.path}", f"hash: {spec.hash}"]
     click.echo("\n".join(f"# {line}" for line in header) + "\n")
     click.echo(spec.to_toml(), nl=False)
 

@@ -37,8 +37,8 @@ def format_compare(r: CompareResult) -> str:
     """The comparison table (percentages), the transitions and the figure shifts."""
     lines = [
         BANNER,
-        "A (as written) " + hypotheses_line(r.spec_a.hypotheses_on),
-        "B (changed)    " + hypotheses_line(r.spec_b.hypotheses_on),
+        "A (as written) " + hypotheses_line(r.spec_a.hypotheses_on, r.spec_a.hypotheses_uncertain),
+        "B (changed)    " + hypotheses_line(r.spec_b.hypotheses_on, r.spec_b.hypotheses_uncertain),
         *_uncertain(r.spec_b),
         f"Scenario: {r.spec_a.name} — {r.spec_a.title}",
         f"  A hash {r.spec_a.hash} · B hash {r.spec_b.hash} · seed {r.seed} · {r.runs} replicates each,"
@@ -110,7 +110,7 @@ def format_sweep(r: SweepResult) -> str:
     """The design, the per-point table (outcomes only) and any sensitivity indices."""
     lines = [
         BANNER,
-        hypotheses_line(r.spec.hypotheses_on),
+        hypotheses_line(r.spec.hypotheses_on, r.spec.hypotheses_uncertain),
         *_uncertain(r.spec),
         f"Scenario: {r.spec.name} — {r.spec.title}",
         f"  hash {r.spec.hash} · seed {r.seed} · {r.runs} replicates per point on common random numbers",
@@ -163,7 +163,7 @@ def format_attribution(r: AttributionResult) -> str:
     s = r.shapley
     lines = [
         BANNER,
-        hypotheses_line(r.spec.hypotheses_on),
+        hypotheses_line(r.spec.hypotheses_on, r.spec.hypotheses_uncertain),
         *_uncertain(r.spec),
         f"Scenario: {r.spec.name} — {r.spec.title}",
         f"  hash {r.spec.hash} · seed {r.seed} · {r.runs} replicates per variant · "
