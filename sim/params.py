@@ -337,12 +337,12 @@ PARAMS: dict[str, Param] = {
         0.4, 0, 1, "share", "column strength below which the mutiny is suppressed", "guess", (0.3, 0.6)
     ),
     "wagner.accept_per_h": P(
-        1.2,
+        2.0,
         0,
         5,
         "per hour",
-        "hazard of accepting a brokered deal once talks run, per unit of resistance met "
-        "(calibrated: the deal came about 8 hours after the first call, once Moscow's defences stood)",
+        "hazard of accepting a brokered deal once talks run, per unit of Moscow's prepared defences "
+        "faced (calibrated: the halt came about 200 km out, some 24 hours in, once the defences stood)",
         "history",
     ),
     "wagner.deal_isolation": P(

@@ -30,6 +30,8 @@ from . import summary as sm
 DESIGNS = ("grid", "lhs", "sobol")
 ANALYSES = ("sobol", "morris")
 MORRIS_LEVELS = 4
+#: Bootstrap resamples of SALib's confidence intervals.
+RESAMPLES = 200
 MAX_POINTS = 20_000  # a guard against a typo turning into days of simulation
 
 
@@ -246,6 +248,7 @@ class SweepResult:
                     for p in self.params
                 ],
                 "analyze": self.analyze,
+                "salib": _salib_record(self.analyze, self.seed),
                 "notes": self.notes,
                 "common_random_numbers": "same seed and replicate ids at every point",
                 "files": ["points.parquet", "points.csv", "noise.csv"]
@@ -394,7 +397,7 @@ def sensitivity(
     wide: pd.DataFrame,
     analyze: str,
     seed: int = 0,
-    resamples: int = 200,
+    resamples: int = RESAMPLES,
 ) -> pd.DataFrame:
     """Sobol (S1, ST) or Morris (mu*, sigma) indices with 95 % intervals, per output.
 
@@ -444,6 +447,15 @@ def sensitivity(
     out["ci_low"] = out["value"] - out["conf"]
     out["ci_high"] = out["value"] + out["conf"]
     return out
+
+
+def _salib_record(analyze: str | None, seed: int) -> dict[str, Any] | None:
+    """What SALib computed the indices with: its version, resamples and the seed it was given."""
+    if analyze is None:
+        return None
+    from importlib.metadata import version
+
+    return {"version": version("SALib"), "resamples": RESAMPLES, "seed": salib_seed(seed)}
 
 
 def salib_seed(seed: int) -> int:
