@@ -30,7 +30,18 @@ EXECUTORS = ("inline", "processes", "dask")
 #: Parts of the package that never shape a result's bytes: drawing figures and
 #: generating the reference pages. Everything else under sim/ is in the engine's
 #: fingerprint, new modules included, so no file that decides a result can be missed.
-NOT_ENGINE = ("plots/", "docgen.py")
+#: Modules that only read results (analyses, calibration, figures, docs): they never change a
+#: replicate's or a chunk's bytes, so editing them keeps batches resumable and posteriors valid.
+NOT_ENGINE = (
+    "plots/",
+    "docgen.py",
+    "analysis/",
+    "calibration/",
+    "interop/",
+    "replay.py",
+    "experiments.py",
+    "answers.py",
+)
 #: Libraries whose version can change a result's bytes (arithmetic, Parquet encoding).
 ENGINE_LIBRARIES = ("numpy", "pandas", "pyarrow", "mesa")
 #: How often a pool worker checks that its parent is alive (seconds).

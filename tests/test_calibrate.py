@@ -261,8 +261,8 @@ def test_plot_draws_marginals_and_predictive_check(toy_run: Path, tmp_path: Path
 
 
 def test_engine_recovers_a_switch_and_a_parameter_from_its_own_history(tmp_path: Path) -> None:
-    """A history made by the model: martial law declared in Moscow (only the hidden patrons
-    declare it in mutiny_2023, and less often the more isolated Wagner is from a deal)."""
+    """A history made by the model: martial law declared in Moscow (the hidden patrons make it
+    far likelier in mutiny_2023, and it is rarer the readier Wagner is for a deal)."""
     from sim.calibration.space import Unknown
 
     pats = tmp_path / "p.toml"
@@ -279,9 +279,9 @@ def test_engine_recovers_a_switch_and_a_parameter_from_its_own_history(tmp_path:
     m = calibrate(
         ["mutiny_2023"],
         pats,
-        12_000,
+        200_000,
         tmp_path / "c",
-        population=300,
+        population=200,
         executor="inline",
         unknowns=unknowns,
         seed=1,
@@ -291,8 +291,9 @@ def test_engine_recovers_a_switch_and_a_parameter_from_its_own_history(tmp_path:
     ] == 0.0  # a yes/no pattern does not stall the schedule
     draws, w, _ = load_posterior(tmp_path / "c")
     assert float((w * draws["hypotheses.hidden_patrons.on"]).sum()) > 0.9
-    # P(martial law) falls from 14 % to 2.5 % as deal_isolation goes 0 -> 0.2: the posterior mean is about 0.07.
-    assert float((w * draws["wagner.deal_isolation"]).sum()) < 0.09
+    # P(martial law) falls from 2.2 % to 0.35 % as deal_isolation goes 0 -> 0.2: the posterior
+    # mean sits well below the prior's 0.1.
+    assert float((w * draws["wagner.deal_isolation"]).sum()) < 0.08
 
 
 def test_tolerance_steps_down_when_the_quantile_cannot() -> None:
