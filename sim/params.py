@@ -337,7 +337,7 @@ PARAMS: dict[str, Param] = {
         0.4, 0, 1, "share", "column strength below which the mutiny is suppressed", "guess", (0.3, 0.6)
     ),
     "wagner.accept_per_h": P(
-        2.0,
+        1.2,
         0,
         5,
         "per hour",

@@ -75,3 +75,13 @@ def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
         code = int(exit_.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+@pytest.fixture(scope="session")
+def tiny_posterior(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small but real calibration (mutiny_2023, every unknown), for scenarios that draw from a posterior."""
+    from sim.calibration import calibrate
+
+    out = tmp_path_factory.mktemp("posterior") / "calibrate"
+    calibrate(["mutiny_2023"], simulations=4000, out=out, population=200, executor="inline", seed=0)
+    return out

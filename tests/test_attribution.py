@@ -72,7 +72,7 @@ def test_shapley_values_sum_to_all_on_minus_all_off(patrons) -> None:
 
 def test_the_driving_hypothesis_gets_the_credit(patrons) -> None:
     s = patrons.shapley.set_index("hypothesis")
-    assert s.loc["hidden_patrons", "ci_low"] > 0.05  # the patrons open the main door to martial law
+    assert s.loc["hidden_patrons", "ci_low"] > 0.03  # the patrons open the main door to martial law
     assert patrons.p_all_off < 0.02  # the security chiefs' own door is narrow
 
 

@@ -156,3 +156,19 @@ def test_everything_is_declared_once() -> None:
     assert [c for c in df.columns if c in outputs.FIGURES] == list(outputs.FIGURES)
     assert set(FIGURES) - {"end_hours"} <= set(outputs.FIGURES)
     assert np.all([o.colour.startswith("#") for o in outputs.OUTCOME_SPECS])
+
+
+def test_storm_2026_draws_its_world_from_the_posterior(tiny_posterior: object) -> None:
+    """Given what history shows: every replicate picks a posterior particle (switches included),
+    and keeps it alone or inside a batch."""
+    from conftest import assert_rows_identical
+
+    spec = load("storm_2026").with_uncertain(replicates_per_draw=1)
+    spec.uncertain["posterior"] = str(tiny_posterior)
+    df = sim.simulate(spec, runs=300, seed=4)
+    switches = [c for c in df.columns if c.endswith(".on")]
+    assert len(switches) == len(sim.HYPOTHESIS_IDS)
+    assert any(df[c].nunique() == 2 for c in switches)
+    assert spec.hypotheses_uncertain == list(sim.HYPOTHESIS_IDS)
+    alone = sim.simulate(spec, runs=1, first=123, seed=4)
+    assert_rows_identical(alone, df.iloc[[123]])

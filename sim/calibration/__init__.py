@@ -1,4 +1,4 @@
-"""History as data, calibration and evidence (DESIGN.md, decision 10).
+"""History as data, calibration and evidence (docs/design.md, decision 10).
 
 * :func:`load_patterns` reads the documented patterns (``history/patterns.toml``);
 * :func:`calibrate` runs ABC-SMC (ELFI) of every guessed parameter and every
