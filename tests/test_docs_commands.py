@@ -41,6 +41,7 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"--runs \d+", "--runs 40"),
     (r"--points \d+", "--points 4"),
     (r"--draws \d+", "--draws 4"),  # dividing the reduced --runs
+    (r"bench_calibrate.py --simulations \d+", "bench_calibrate.py --scenario mutiny_2023 --simulations 6000"),
     (r"--experiments \d+", "--experiments 8"),
     (r"runs=[\d_]+", "runs=200"),
     (r"replicates=[\d_]+", "replicates=50"),
@@ -108,7 +109,7 @@ def reduce(text: str) -> str:
 def _workdir(tmp_path: Path) -> Path:
     work = tmp_path / "work"
     work.mkdir()
-    for name in ("scenarios", "docs", "run.py"):
+    for name in ("scenarios", "docs", "run.py", "benchmarks", "history"):
         (work / name).symlink_to(ROOT / name)
     (work / ".venv").symlink_to(Path(sys.executable).parent.parent)
     return work
