@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..banner import BANNER
 from ..executors import check_executor, default_workers, engine_fingerprint, open_pool, run_tasks
-from ..resultdir import lock_dir
+from ..resultdir import lock_dir, write_json
 from ..scenario import Scenario, load_scenario
 from . import store
 from .patterns import PatternSet, discrepancies, load_patterns
@@ -289,7 +289,7 @@ def _locked(
     try:
         manifest.setdefault("started", None)
         manifest["started"] = manifest["started"] or _now()
-        store.write_json(outdir / store.MANIFEST, manifest)
+        write_json(outdir / store.MANIFEST, manifest)
         copy = outdir / store.PATTERNS_COPY
         if not (copy.exists() and copy.samefile(patterns)):  # resumed from the folder's own copy
             shutil.copyfile(patterns, copy)
@@ -347,7 +347,7 @@ def _locked(
         ) from None
     manifest["complete"] = True
     manifest["finished"] = _now()
-    store.write_json(outdir / store.MANIFEST, manifest)
+    write_json(outdir / store.MANIFEST, manifest)
     return manifest
 
 

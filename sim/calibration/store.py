@@ -9,11 +9,7 @@ that the batch's parameters are bit for bit those the sampler proposes.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +20,7 @@ import pyarrow.parquet as pq
 
 from ..banner import BANNER
 from ..errors import StormError, UsageError
+from ..resultdir import OutputError, atomic, read_json
 
 MANIFEST = "manifest.json"
 POSTERIOR = "posterior.parquet"
@@ -52,35 +49,15 @@ class CalibrationInterrupted(KeyboardInterrupt):
     """Ctrl-C during calibrate; the message says what is saved and how to resume."""
 
 
-@contextlib.contextmanager
-def atomic(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it over ``path`` once written and synced."""
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    try:
-        yield tmp
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    with atomic(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-
-
 def read_manifest(out: Path) -> dict[str, Any] | None:
+    """The folder's manifest, or None when there is none yet (errors name the file)."""
     path = out / MANIFEST
     if not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise CalibrationError(f"{path}: cannot read: {err}") from None
-    if not isinstance(data, dict):
-        raise CalibrationError(f"{path}: not a result manifest")
-    return data
+        return read_json(path)
+    except OutputError as err:
+        raise CalibrationError(str(err).replace("not a JSON object", "not a result manifest")) from None
 
 
 def metadata(extra: dict[str, str] | None = None) -> dict[bytes, bytes]:
