@@ -59,6 +59,11 @@ class Wagner(Actor):
         z = model.normal(model.streams.fixed(model.site("wagner.pace")))
         self.pace = self.p("wagner.speed_kmh") * np.exp(spread * z - 0.5 * spread * spread)
         self.delay_owed = np.zeros(R)  # hours of hold-up still to sit out
+        # Talks persuade at a rate; the column turns back once persuasion reaches its
+        # resolve, drawn once per run around 1 (an exponential resolve would be a plain hazard).
+        self.persuasion = np.zeros(R)
+        spread = self.p("wagner.resolve_spread")
+        self.resolve = 1 + spread * (2 * model.streams.fixed(model.site("wagner.resolve")) - 1)
         self.engagements = np.zeros(R, dtype=np.int32)
         # Scratch of the current step's march, read when timing an arrival.
         self.speed = np.zeros(R)
@@ -140,8 +145,21 @@ class Wagner(Actor):
         base = self.p("wagner.accept_per_h") * (self.p("wagner.deal_isolation") + defences)
         rate = m.adjusted("wagner.deal_rate", base)
         exposure = np.where(talking, m.dt_hours - self.talks_from, 0.0)
-        happens, when = m.hazard_at(rate, "wagner.accept", exposure)
-        return talking & happens, when
+        # Talks can also break down, and then the column marches on with no deal in sight.
+        broken = talking & m.hazard(self.p("wagner.talks_breakdown_per_h"), "wagner.breakdown")
+        if broken.any():
+            self.in_talks &= ~broken
+            talking = talking & ~broken
+            m.log(broken, self.name, "talks break down", "Prigozhin breaks off the talks and marches on")
+        gained = np.where(talking, rate * exposure, 0.0)
+        after = self.persuasion + gained
+        happens = talking & (after >= self.resolve)
+        # The time within the step at which persuasion reached the resolve (rate constant in the step).
+        frac = np.divide(
+            self.resolve - self.persuasion, gained, out=np.ones(m.R), where=happens & (gained > 0)
+        )
+        self.persuasion = np.where(talking, after, self.persuasion)
+        return happens, (m.dt_hours - exposure) + exposure * np.clip(frac, 0, 1)
 
     def hold_up(self) -> None:
         """A hold-up on the road costs the column an exponentially distributed spell of hours."""

@@ -337,13 +337,32 @@ PARAMS: dict[str, Param] = {
         0.4, 0, 1, "share", "column strength below which the mutiny is suppressed", "guess", (0.3, 0.6)
     ),
     "wagner.accept_per_h": P(
-        1.2,
+        1.5,
         0,
         5,
         "per hour",
         "hazard of accepting a brokered deal once talks run, per unit of Moscow's prepared defences "
         "faced (calibrated: the halt came about 200 km out, some 24 hours in, once the defences stood)",
         "history",
+    ),
+    "wagner.resolve_spread": P(
+        0.5,
+        0,
+        1,
+        "share",
+        "spread of the persuasion the column needs before it turns back (its resolve is uniform "
+        "on 1 +- spread, in units of the deal rate's hours)",
+        "guess",
+        (0.2, 0.9),
+    ),
+    "wagner.talks_breakdown_per_h": P(
+        0.003,
+        0,
+        1,
+        "per hour",
+        "hazard that talks break down, after which the column marches on with no deal",
+        "guess",
+        (0.0, 0.01),
     ),
     "wagner.deal_isolation": P(
         0.0,

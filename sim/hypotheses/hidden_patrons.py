@@ -48,7 +48,7 @@ class HiddenPatrons(Hypothesis):
             1.0, 0, 5, "factor", "extra time Moscow's defences need, as a multiple", "guess", (0.3, 2.0)
         ),
         "deal_discouragement": Param(
-            0.35, 0, 1, "share", "how much the patrons cut Wagner's readiness for a deal", "guess", (0.1, 0.6)
+            0.7, 0, 1, "share", "how much the patrons cut Wagner's readiness for a deal", "guess", (0.4, 0.9)
         ),
         "declare_prob": Param(
             0.6,
