@@ -145,13 +145,7 @@ class Wagner(Actor):
         base = self.p("wagner.accept_per_h") * (self.p("wagner.deal_isolation") + defences)
         rate = m.adjusted("wagner.deal_rate", base)
         exposure = np.where(talking, m.dt_hours - self.talks_from, 0.0)
-        # Talks can also break down, and then the column marches on with no deal in sight.
-        broken = talking & m.hazard(self.p("wagner.talks_breakdown_per_h"), "wagner.breakdown")
-        if broken.any():
-            self.in_talks &= ~broken
-            talking = talking & ~broken
-            m.log(broken, self.name, "talks break down", "Prigozhin breaks off the talks and marches on")
-        gained = np.where(talking, rate * exposure, 0.0)
+        gained = rate * exposure
         after = self.persuasion + gained
         happens = talking & (after >= self.resolve)
         # The time within the step at which persuasion reached the resolve (rate constant in the step).
@@ -293,7 +287,11 @@ class Mediator(Actor):
         offset = np.where(asked, np.minimum(m.kremlin.mediation_offset, t_unasked), t_unasked)
         offset = np.where(asked & ~unasked, m.kremlin.mediation_offset, offset)
         self.called |= calls
-        w.in_talks |= calls
+        # Talks may fail outright (a one-off draw, so a change that only moves the call in time
+        # cannot flip it); then the column marches on with no deal in sight.
+        failed = calls & m.chance(self.p("wagner.talks_fail_prob"), "wagner.talks_fail", once=True)
+        m.log(failed, w.name, "talks fail", "Prigozhin rejects the mediation and marches on", offset)
+        w.in_talks |= calls & ~failed
         w.talks_from = np.where(calls, offset, w.talks_from)
         m.log(calls, self.name, "calls Prigozhin", "Lukashenko opens talks with the Wagner leader", offset)
         p_record = m.adjusted("mediator.record_prob", self.p("mediator.record_prob"))

@@ -355,14 +355,14 @@ PARAMS: dict[str, Param] = {
         "guess",
         (0.2, 0.9),
     ),
-    "wagner.talks_breakdown_per_h": P(
-        0.003,
+    "wagner.talks_fail_prob": P(
+        0.03,
         0,
         1,
-        "per hour",
-        "hazard that talks break down, after which the column marches on with no deal",
+        "probability",
+        "chance that the mediated talks fail outright, after which the column marches on with no deal",
         "guess",
-        (0.0, 0.01),
+        (0.0, 0.1),
     ),
     "wagner.deal_isolation": P(
         0.0,
