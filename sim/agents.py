@@ -13,7 +13,7 @@ front and the West here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -22,6 +22,27 @@ from .params import INTERCEPT_FACTIONS
 
 if TYPE_CHECKING:
     from .model import StormModel
+
+
+try:  # the clip ufunc itself: np.clip's Python wrapper costs more than clipping 10,000 numbers
+    from numpy._core.umath import clip as _clip_ufunc
+except ImportError:  # numpy < 2
+    from numpy.core.umath import clip as _clip_ufunc  # type: ignore[no-redef]
+
+
+def clip(x: Any, low: float, high: float, out: np.ndarray | None = None) -> Any:
+    """``np.clip(x, low, high)``: the same ufunc, without np.clip's argument handling."""
+    return _clip_ufunc(x, low, high) if out is None else _clip_ufunc(x, low, high, out=out)
+
+
+def at(value: float | np.ndarray, idx: np.ndarray) -> float | np.ndarray:
+    """A parameter's value at the replicates ``idx``: the number itself, or the array's entries."""
+    return value[idx] if isinstance(value, np.ndarray) and value.ndim else value
+
+
+def _zero(amount: float | np.ndarray) -> bool:
+    """Whether ``amount`` is the plain number zero (a change that changes nothing)."""
+    return not isinstance(amount, np.ndarray) and amount == 0
 
 
 class Actor(mesa.Agent):
@@ -60,13 +81,39 @@ class Kremlin(Actor):
         self.mediation_offset = np.zeros(model.R)  # hours into this step it was sought
 
     def shift(self, support: float | np.ndarray = 0.0, control: float | np.ndarray = 0.0) -> None:
-        """Change elite support and control, clipped to [0, 1] (the one write site)."""
-        self.elite_support = np.clip(self.elite_support + support, 0.0, 1.0)
-        self.control = np.clip(self.control + control, 0.0, 1.0)
+        """Change elite support and control, clipped to [0, 1] (the one write site).
+
+        Both stay in [0, 1] from the start, so adding a plain zero and clipping
+        would leave one as it is: it is skipped.
+        """
+        if not _zero(support):
+            self.elite_support = clip(self.elite_support + support, 0.0, 1.0)
+        if not _zero(control):
+            self.control = clip(self.control + control, 0.0, 1.0)
+
+    def shift_at(
+        self, idx: np.ndarray, support: float | np.ndarray = 0.0, control: float | np.ndarray = 0.0
+    ) -> None:
+        """:meth:`shift` at the replicates ``idx`` only (amounts per entry of ``idx``, or numbers).
+
+        The same as shifting by these amounts there and by zero elsewhere, which
+        leaves the others as they are; like :meth:`shift`, it makes new arrays.
+        """
+        if not _zero(support):
+            self.elite_support = self.elite_support.copy()
+            self.elite_support[idx] = clip(self.elite_support[idx] + support, 0.0, 1.0)
+        if not _zero(control):
+            self.control = self.control.copy()
+            self.control[idx] = clip(self.control[idx] + control, 0.0, 1.0)
 
     def wound(self, amount: float | np.ndarray) -> None:
         """A lasting loss of legitimacy."""
-        self.legitimacy = np.clip(self.legitimacy - amount, 0.0, 1.0)
+        self.legitimacy = clip(self.legitimacy - amount, 0.0, 1.0)
+
+    def wound_at(self, idx: np.ndarray, amount: float | np.ndarray) -> None:
+        """:meth:`wound` at the replicates ``idx`` only (``amount`` per entry of ``idx``, or a number)."""
+        self.legitimacy = self.legitimacy.copy()
+        self.legitimacy[idx] = clip(self.legitimacy[idx] - amount, 0.0, 1.0)
 
     def step(self) -> None:
         self.recover()
@@ -156,7 +203,7 @@ class Faction(Actor):
             return
         m = self.model
         rate = m.adjusted("leak.rate", self.p("factions.random_leak_per_day"), faction=self)
-        self.release(holding & m.hazard(rate, f"leak.{self.name}", per="day"), "compromising material")
+        self.release(m.hazard(rate, f"leak.{self.name}", per="day", among=holding), "compromising material")
 
     def release(self, mask: np.ndarray, what: str) -> None:
         """Publish one item where ``mask``: the leader pays in support and legitimacy."""
@@ -164,12 +211,14 @@ class Faction(Actor):
         mask = mask & m.alive
         if not mask.any():
             return
-        self.holdings -= mask
-        m.kremlin.shift(support=np.where(mask, -self.p("factions.leak_damage"), 0.0))
-        m.kremlin.wound(np.where(mask, self.p("factions.leak_legitimacy"), 0.0))
-        m.leaks += mask
-        m.add_storm(np.where(mask, self.p("storm.per_leak"), 0.0))
-        m.log(mask, self.name, "leak", f"{what} held by {self.name} is published")
+        # A few replicates leak in a step: their entries alone change.
+        idx = np.flatnonzero(mask)
+        self.holdings[idx] -= 1
+        m.kremlin.shift_at(idx, support=-at(self.p("factions.leak_damage"), idx))
+        m.kremlin.wound_at(idx, at(self.p("factions.leak_legitimacy"), idx))
+        m.leaks[idx] += 1
+        m.add_storm_at(idx, at(self.p("storm.per_leak"), idx))
+        m.log_at(idx, self.name, "leak", f"{what} held by {self.name} is published")
         m.run_hook("on_leak", mask, self)
 
 
@@ -201,26 +250,39 @@ class Opposition(Faction):
             / 365.0
             * self.p("coup.proofing")
             * np.exp(self.p("coup.crisis_gain") * m.signal)
-            * np.where(window, self.p("coup.window_factor"), 1.0)
-            * boldness
         )
-        acts = m.alive & m.hazard(rate, "opposition.act", per="day")
-        if not acts.any():
+        if window.any():  # elsewhere the factor is 1.0, and x * 1.0 is x
+            rate = rate * np.where(window, self.p("coup.window_factor"), 1.0)
+        rate = rate * boldness
+        acts = m.hazard(rate, "opposition.act", per="day", among=m.alive)
+        # A handful of replicates act in a step: the rest is worked out for them alone.
+        idx = np.flatnonzero(acts)
+        if not len(idx):
             return
-        weakness = 1 - 0.5 * (k.elite_support + k.control)
-        p = self.p("coup.success") * (0.5 + weakness) * (0.5 + self.capability + self.cooperation)
-        wins = acts & m.chance(np.clip(p, 0, 1), "opposition.success", once=True)
-        martial = wins & m.chance(self.p("coup.martial_share"), "opposition.martial", once=True)
-        m.log(
-            martial, "security chiefs", "declare martial law", "security chiefs declare martial law and rule"
+        weakness = 1 - 0.5 * (k.elite_support[idx] + k.control[idx])
+        p = (
+            at(self.p("coup.success"), idx)
+            * (0.5 + weakness)
+            * (0.5 + self.capability[idx] + self.cooperation[idx])
         )
-        m.finish(martial, "martial_law")
-        m.log(wins & ~martial, self.name, "palace coup", "insiders remove the leader")
-        m.finish(wins & ~martial, "palace_coup")
-        failed = acts & ~wins
-        self.capability = np.where(failed, self.capability * self.p("coup.purge_keep"), self.capability)
-        k.shift(control=np.where(failed, self.p("coup.failed_control"), 0.0))
-        m.log(failed, self.name, "attempt fails", "the plot is uncovered and its members purged")
+        wins = m.fixed_draw("opposition.success")[idx] < clip(p, 0, 1)
+        martial = wins & (m.fixed_draw("opposition.martial")[idx] < at(self.p("coup.martial_share"), idx))
+        m.log_at(
+            idx[martial],
+            "security chiefs",
+            "declare martial law",
+            "security chiefs declare martial law and rule",
+        )
+        m.finish_at(idx[martial], "martial_law")
+        m.log_at(idx[wins & ~martial], self.name, "palace coup", "insiders remove the leader")
+        m.finish_at(idx[wins & ~martial], "palace_coup")
+        failed = idx[~wins]
+        if len(failed):
+            capability = self.capability.copy()
+            capability[failed] = capability[failed] * at(self.p("coup.purge_keep"), failed)
+            self.capability = capability
+            k.shift_at(failed, control=at(self.p("coup.failed_control"), failed))
+            m.log_at(failed, self.name, "attempt fails", "the plot is uncovered and its members purged")
 
 
 class West(Actor):
@@ -244,12 +306,13 @@ class West(Actor):
     def strike(self) -> None:
         m = self.model
         strikes = m.hazard(self.p("west.strikes_per_day") * self.resolve, f"strike.{self.name}", per="day")
-        m.front.pressure += np.where(strikes, self.p("west.strike_pressure"), 0.0)
+        idx = np.flatnonzero(strikes)  # a few replicates: only theirs change
+        m.front.pressure[idx] += at(self.p("west.strike_pressure"), idx)
         storm = m.adjusted("strike.storm", 0.0)
         control = m.adjusted("strike.control", 0.0)
         if np.any(storm) or np.any(control):
-            m.add_storm(np.where(strikes, storm, 0.0))
-            m.kremlin.shift(control=np.where(strikes, -control, 0.0))
+            m.add_storm_at(idx, at(storm, idx))
+            m.kremlin.shift_at(idx, control=-at(control, idx))
 
 
 class Front(Actor):

@@ -26,6 +26,7 @@ class MutinyEnd(IntEnum):
 
 assert tuple(e.name for e in MutinyEnd) == ("NONE", "MEDIATED", "SUPPRESSED", "REACHED")
 assert len(MUTINY_ENDS) == len(MutinyEnd)
+_NONE, _REACHED = int(MutinyEnd.NONE), int(MutinyEnd.REACHED)
 
 
 class Wagner(Actor):
@@ -246,9 +247,8 @@ class Wagner(Actor):
     def face_revenge(self) -> None:
         """After a halted or crushed mutiny, the regime may kill the mutiny's leader."""
         m = self.model
-        exposed = (
-            self.leader_alive & (self.mutiny_end > MutinyEnd.NONE) & (self.mutiny_end != MutinyEnd.REACHED)
-        )
+        # Plain ints: comparing an array with an IntEnum member costs a conversion each time.
+        exposed = self.leader_alive & (self.mutiny_end > _NONE) & (self.mutiny_end != _REACHED)
         if exposed.any():
             self.die(exposed & m.hazard(self.p("kremlin.revenge_per_day"), "kremlin.revenge", per="day"))
 
