@@ -123,7 +123,10 @@ class Kremlin(Actor):
         """Support drifts back to its start, control more slowly; sanctions drain control;
         legitimacy heals with a half-life of years."""
         m = self.model
-        rate = np.minimum(self.p("kremlin.support_recovery_per_day") * m.dt_days, 1.0)
+        rate = m.constant(
+            "kremlin.recovery",
+            lambda: np.minimum(self.p("kremlin.support_recovery_per_day") * m.dt_days, 1.0),
+        )
         self.shift(
             support=(self.p("kremlin.elite_support") - self.elite_support) * rate,
             control=(self.p("kremlin.control") - self.control)
@@ -131,7 +134,10 @@ class Kremlin(Actor):
             * self.p("kremlin.control_recovery_share")
             - self.p("west.sanction_drain_per_day") * m.west_pressure * m.dt_days,
         )
-        heal = -np.expm1(-np.log(2) * m.dt_days / self.p("kremlin.legitimacy_recovery_days"))
+        heal = m.constant(
+            "kremlin.heal",
+            lambda: -np.expm1(-np.log(2) * m.dt_days / self.p("kremlin.legitimacy_recovery_days")),
+        )
         self.legitimacy += (self.p("kremlin.legitimacy") - self.legitimacy) * heal
 
     def seek_mediation(self) -> None:
@@ -245,12 +251,10 @@ class Opposition(Faction):
         m, k = self.model, self.model.kremlin
         window = m.storm > self.p("storm.threshold")
         boldness = self.risk_tolerance / self.initial_risk * (1 + self.cooperation)
-        rate = (
-            self.p("coup.attempt_per_year")
-            / 365.0
-            * self.p("coup.proofing")
-            * np.exp(self.p("coup.crisis_gain") * m.signal)
+        base = m.constant(
+            "coup.base", lambda: self.p("coup.attempt_per_year") / 365.0 * self.p("coup.proofing")
         )
+        rate = base * np.exp(self.p("coup.crisis_gain") * m.signal)
         if window.any():  # elsewhere the factor is 1.0, and x * 1.0 is x
             rate = rate * np.where(window, self.p("coup.window_factor"), 1.0)
         rate = rate * boldness
@@ -368,14 +372,17 @@ class Front(Actor):
         m.kremlin.wound(self.p("front.gap_legitimacy") * blame * gap)
         m.add_storm(self.p("front.gap_storm") * gap)
         self.stall_hours = np.where(stalls, m.hours + m.dt_hours, self.stall_hours)
-        m.log(
-            stalls,
+        # The detail text is written for the replicates that log it, not for all.
+        logged = np.flatnonzero(stalls & m.alive)
+        m.log_at(
+            logged,
             self.name,
             "offensive stalls",
             np.char.add(
                 "forces withdraw from the Kyiv region; gap between promise and result ",
-                np.char.mod("%.2f", gap),
+                np.char.mod("%.2f", gap[logged]),
             ),
+            picked=True,
         )
 
     def grind(self) -> None:

@@ -21,7 +21,7 @@ import pandas as pd
 from . import hypotheses as hyp
 from . import outputs as out
 from . import uncertain as unc
-from .agents import Faction, Front, Kremlin, Opposition, West, at
+from .agents import Faction, Front, Kremlin, Opposition, West, at, clip
 from .clock import Clock
 from .errors import UsageError
 from .interventions import INTERVENTIONS
@@ -109,6 +109,8 @@ class StormModel(mesa.Model):
         # The step-free draws of one-off decisions, kept for the whole run (they are
         # pure functions of seed, replicate and site: made once, asked for often).
         self._fixed_draws: dict[str, np.ndarray] = {}
+        # Values computed from parameters and the step length alone, by (name, step length).
+        self._constants: dict[tuple[str, float], Any] = {}
         self.clock = Clock(spec)
         self.step_index = 0
         self.hours = 0.0
@@ -211,6 +213,21 @@ class StormModel(mesa.Model):
             u = self._fixed_draws[site] = self.streams.fixed(self.site(site))
             u.flags.writeable = False
         return u
+
+    def constant(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, a value of the parameters and the step length only, made once per step length.
+
+        Parameters are fixed once the model is built; a parameter that varies by
+        replicate makes such a value an array, and this keeps it from being
+        recomputed every step (a clock has one or two step lengths).
+        """
+        key = (name, self.dt_hours)
+        value = self._constants.get(key)
+        if value is None:
+            value = self._constants[key] = compute()
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False  # shared by every step of that length
+        return value
 
     @staticmethod
     def power(base: np.ndarray, exponent: float | np.ndarray) -> np.ndarray:
@@ -326,11 +343,20 @@ class StormModel(mesa.Model):
             self.events.append((when, actor, event, det, idx))
 
     def log_at(
-        self, idx: np.ndarray, actor: str, event: str, detail: Any, offset: np.ndarray | None = None
+        self,
+        idx: np.ndarray,
+        actor: str,
+        event: str,
+        detail: Any,
+        offset: np.ndarray | None = None,
+        picked: bool = False,
     ) -> None:
-        """:meth:`log` for the replicates at ``idx`` (sorted positions of live replicates)."""
+        """:meth:`log` for the replicates at ``idx`` (sorted positions of live replicates).
+
+        ``picked``: ``detail`` is an array over ``idx`` already, not over all replicates.
+        """
         if len(idx):
-            det = detail[idx] if isinstance(detail, np.ndarray) else detail
+            det = detail[idx] if isinstance(detail, np.ndarray) and not picked else detail
             when: Any = self.hours if self.event_hours is None else self.event_hours
             if offset is not None:
                 when = self.hours + offset[idx]
@@ -505,10 +531,12 @@ class StormModel(mesa.Model):
     def update_world(self) -> None:
         """The storm window fades, opinion moves, the elite reads the crisis, the regime may collapse."""
         p, k = self.params, self.kremlin
-        self.storm *= np.exp(_LN_HALF * self.dt_days / p["storm.halflife_days"])
+        self.storm *= self.constant(
+            "storm.decay", lambda: np.exp(_LN_HALF * self.dt_days / p["storm.halflife_days"])
+        )
         self.update_opinion()
         # The crisis signal each faction weighs against its defection threshold.
-        self.signal = np.clip(
+        self.signal = clip(
             p["signal.elite_weight"] * (1 - k.elite_support)
             + p["signal.storm_weight"] * self.storm
             + p["signal.public_weight"] * np.maximum(p["signal.public_floor"] - self.opinion, 0)
@@ -541,7 +569,7 @@ class StormModel(mesa.Model):
             + p["collapse.pressure_gain"] * self.west_pressure
             + p["collapse.legitimacy_gain"] * np.maximum(p["kremlin.legitimacy"] - k.legitimacy, 0)
         )
-        rate = p["collapse.per_year"] / 365.0 * np.exp(log_factor)
+        rate = self.constant("collapse.per_day", lambda: p["collapse.per_year"] / 365.0) * np.exp(log_factor)
         falls = np.flatnonzero(self.hazard(rate, "regime.collapse", per="day", among=self.alive))
         self.log_at(
             falls, "Kremlin", "regime collapses", "external pressure and defection bring the regime down"
@@ -551,12 +579,15 @@ class StormModel(mesa.Model):
     def update_opinion(self) -> None:
         """The public follows the elite's mood slowly and recoils from open crises."""
         p = self.params
-        rate = np.minimum(p["kremlin.support_recovery_per_day"] * self.dt_days, 1.0)
-        relative = self.kremlin.elite_support / np.maximum(p["kremlin.elite_support"], 1e-9)
+        rate = self.constant(
+            "kremlin.recovery", lambda: np.minimum(p["kremlin.support_recovery_per_day"] * self.dt_days, 1.0)
+        )
+        start = self.constant("kremlin.start_support", lambda: np.maximum(p["kremlin.elite_support"], 1e-9))
+        relative = self.kremlin.elite_support / start
         target = p["kremlin.public_support"] * (0.5 + 0.5 * relative)
         self.opinion += (target - self.opinion) * rate
         self.opinion -= p["kremlin.public_storm_erosion_per_day"] * self.storm * self.dt_days
-        np.clip(self.opinion, 0, 1, out=self.opinion)
+        clip(self.opinion, 0, 1, out=self.opinion)
 
     def series_values(self) -> tuple[np.ndarray, ...]:
         """The key series this step, in the order of sim.outputs.SERIES."""

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import outputs as out
+from .agents import clip
 from .clock import Clock
 from .model import StormModel
 from .outputs import OUTCOMES, SERIES
@@ -118,7 +119,7 @@ class SeriesHistogram:
                 np.multiply(values, self.scale[i], out=buf)
                 buf += self.shift[i]
                 idx[...] = buf
-                np.clip(idx, 0, top, out=idx)
+                clip(idx, 0, top, out=idx)
                 idx += lane
                 if not few and len(self.dead_cols):
                     idx[self.dead_cols] = trash
