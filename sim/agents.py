@@ -150,8 +150,7 @@ class Kremlin(Actor):
         mid_km = np.maximum(w.distance - 0.5 * w.speed * m.dt_hours, 0)
         threat = m.power(1 - mid_km / self.p("wagner.start_km"), self.p("kremlin.mediation_threat_exponent"))
         rate = self.p("kremlin.mediation_base_per_h") + self.p("kremlin.mediation_threat_per_h") * threat
-        happens, offset = m.hazard_at(rate, "kremlin.mediation")
-        sought = waiting & happens
+        sought, offset = m.hazard_at(rate, "kremlin.mediation", among=waiting)
         self.mediation_sought |= sought
         self.mediation_offset = np.where(sought, offset, 0.0)
         m.log(sought, self.name, "seeks mediation", "the leader asks Minsk to talk to Prigozhin", offset)

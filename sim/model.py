@@ -272,22 +272,50 @@ class StormModel(mesa.Model):
         return happens
 
     def hazard_at(
-        self, rate: np.ndarray | float, site: str, exposure: np.ndarray | float | None = None
+        self,
+        rate: np.ndarray | float,
+        site: str,
+        exposure: np.ndarray | float | None = None,
+        among: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Whether an hourly-rate event happens in this step, and when (hours into the step).
 
         The event is exposed for the last ``exposure`` hours of the step (all of
         it by default). Placing it at its time inside the step, rather than at
-        the step's end, keeps results from depending on the step length.
+        the step's end, keeps results from depending on the step length. The
+        time means something only where the event happens. ``among`` (a mask)
+        limits it to those replicates; when they are few, only their draws are made.
         """
         dt = self.dt_hours
+        if among is not None:
+            idx = np.flatnonzero(among)
+            if 2 * len(idx) <= self.R:
+                happens, when = np.zeros(self.R, dtype=bool), np.full(self.R, dt)
+                if len(idx):
+                    rate = np.asarray(rate, dtype=float)
+                    expo = (
+                        np.full(len(idx), dt)
+                        if exposure is None
+                        else np.broadcast_to(exposure, (self.R,))[idx]
+                    )
+                    happens[idx], when[idx] = self._event_time(
+                        rate[idx] if rate.ndim else rate, site, expo, idx
+                    )
+                return happens, when
         expo = np.full(self.R, dt) if exposure is None else np.broadcast_to(exposure, (self.R,))
+        happens, when = self._event_time(rate, site, expo, None)
+        return (happens if among is None else among & happens), when
+
+    def _event_time(
+        self, rate: np.ndarray | float, site: str, expo: np.ndarray, idx: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(happens, hours into the step) for the replicates at ``idx`` (all if None)."""
         p = -np.expm1(-np.asarray(rate, dtype=float) * expo)
-        u = self.draw(site)
+        u = self.draw(site, idx)
         happens = u < p
         # Given that it happens, u / p is uniform on [0, 1): the time within the exposure.
-        frac = np.divide(u, p, out=np.ones(self.R), where=happens)
-        return happens, (dt - expo) + expo * frac
+        frac = np.divide(u, p, out=np.ones(len(u)), where=happens)
+        return happens, (self.dt_hours - expo) + expo * frac
 
     # --- the hypotheses' shared hooks ------------------------------------------------
 
