@@ -35,6 +35,11 @@ def clip(x: Any, low: float, high: float, out: np.ndarray | None = None) -> Any:
     return _clip_ufunc(x, low, high) if out is None else _clip_ufunc(x, low, high, out=out)
 
 
+def positions(mask: np.ndarray) -> np.ndarray:
+    """Where a 1-D mask is True: ``np.flatnonzero`` without its two Python wrappers."""
+    return mask.nonzero()[0]
+
+
 def at(value: float | np.ndarray, idx: np.ndarray) -> float | np.ndarray:
     """A parameter's value at the replicates ``idx``: the number itself, or the array's entries."""
     return value[idx] if isinstance(value, np.ndarray) and value.ndim else value
@@ -217,7 +222,7 @@ class Faction(Actor):
         if not mask.any():
             return
         # A few replicates leak in a step: their entries alone change.
-        idx = np.flatnonzero(mask)
+        idx = positions(mask)
         self.holdings[idx] -= 1
         m.kremlin.shift_at(idx, support=-at(self.p("factions.leak_damage"), idx))
         m.kremlin.wound_at(idx, at(self.p("factions.leak_legitimacy"), idx))
@@ -259,7 +264,7 @@ class Opposition(Faction):
         rate = rate * boldness
         acts = m.hazard(rate, "opposition.act", per="day", among=m.alive)
         # A handful of replicates act in a step: the rest is worked out for them alone.
-        idx = np.flatnonzero(acts)
+        idx = positions(acts)
         if not len(idx):
             return
         weakness = 1 - 0.5 * (k.elite_support[idx] + k.control[idx])
@@ -309,7 +314,7 @@ class West(Actor):
     def strike(self) -> None:
         m = self.model
         strikes = m.hazard(self.p("west.strikes_per_day") * self.resolve, f"strike.{self.name}", per="day")
-        idx = np.flatnonzero(strikes)  # a few replicates: only theirs change
+        idx = positions(strikes)  # a few replicates: only theirs change
         m.front.pressure[idx] += at(self.p("west.strike_pressure"), idx)
         storm = m.adjusted("strike.storm", 0.0)
         control = m.adjusted("strike.control", 0.0)
@@ -372,7 +377,7 @@ class Front(Actor):
         m.add_storm(self.p("front.gap_storm") * gap)
         self.stall_hours = np.where(stalls, m.hours + m.dt_hours, self.stall_hours)
         # The detail text is written for the replicates that log it, not for all.
-        logged = np.flatnonzero(stalls & m.alive)
+        logged = positions(stalls & m.alive)
         m.log_at(
             logged,
             self.name,

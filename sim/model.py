@@ -21,7 +21,7 @@ import pandas as pd
 from . import hypotheses as hyp
 from . import outputs as out
 from . import uncertain as unc
-from .agents import Faction, Front, Kremlin, Opposition, West, at, clip
+from .agents import Faction, Front, Kremlin, Opposition, West, at, clip, positions
 from .clock import Clock
 from .errors import UsageError
 from .interventions import INTERVENTIONS
@@ -262,9 +262,9 @@ class StormModel(mesa.Model):
         dt = self.dt_hours if per == "hour" else self.dt_days
         if among is None:
             return self.draw(site) < _probability(rate, dt)
-        idx = np.flatnonzero(among)
-        if 2 * len(idx) > self.R:
+        if 2 * np.count_nonzero(among) > self.R:
             return among & (self.draw(site) < _probability(rate, dt))
+        idx = positions(among)
         happens = np.zeros(self.R, dtype=bool)
         if len(idx):
             rate = np.asarray(rate, dtype=float)
@@ -287,21 +287,16 @@ class StormModel(mesa.Model):
         limits it to those replicates; when they are few, only their draws are made.
         """
         dt = self.dt_hours
-        if among is not None:
-            idx = np.flatnonzero(among)
-            if 2 * len(idx) <= self.R:
-                happens, when = np.zeros(self.R, dtype=bool), np.full(self.R, dt)
-                if len(idx):
-                    rate = np.asarray(rate, dtype=float)
-                    expo = (
-                        np.full(len(idx), dt)
-                        if exposure is None
-                        else np.broadcast_to(exposure, (self.R,))[idx]
-                    )
-                    happens[idx], when[idx] = self._event_time(
-                        rate[idx] if rate.ndim else rate, site, expo, idx
-                    )
-                return happens, when
+        if among is not None and 2 * np.count_nonzero(among) <= self.R:
+            happens, when = np.zeros(self.R, dtype=bool), np.full(self.R, dt)
+            idx = positions(among)
+            if len(idx):
+                rate = np.asarray(rate, dtype=float)
+                expo = (
+                    np.full(len(idx), dt) if exposure is None else np.broadcast_to(exposure, (self.R,))[idx]
+                )
+                happens[idx], when[idx] = self._event_time(rate[idx] if rate.ndim else rate, site, expo, idx)
+            return happens, when
         expo = np.full(self.R, dt) if exposure is None else np.broadcast_to(exposure, (self.R,))
         happens, when = self._event_time(rate, site, expo, None)
         return (happens if among is None else among & happens), when
@@ -363,7 +358,7 @@ class StormModel(mesa.Model):
         """
         mask = mask & self.alive
         if mask.any():
-            idx = np.flatnonzero(mask)
+            idx = positions(mask)
             det = detail[idx] if isinstance(detail, np.ndarray) else detail
             when: Any = self.hours if self.event_hours is None else self.event_hours
             if offset is not None:
@@ -468,7 +463,7 @@ class StormModel(mesa.Model):
         moving &= self.alive
         if not moving.any():
             return False
-        cols = np.flatnonzero(moving)
+        cols = positions(moving)
         already = np.stack([f.defected[cols] for f in facs])
         defected = threshold_cascade(
             np.stack([f.threshold[cols] for f in facs]),
@@ -598,7 +593,7 @@ class StormModel(mesa.Model):
             + p["collapse.legitimacy_gain"] * np.maximum(p["kremlin.legitimacy"] - k.legitimacy, 0)
         )
         rate = self.constant("collapse.per_day", lambda: p["collapse.per_year"] / 365.0) * np.exp(log_factor)
-        falls = np.flatnonzero(self.hazard(rate, "regime.collapse", per="day", among=self.alive))
+        falls = positions(self.hazard(rate, "regime.collapse", per="day", among=self.alive))
         self.log_at(
             falls, "Kremlin", "regime collapses", "external pressure and defection bring the regime down"
         )
@@ -664,7 +659,7 @@ class StormModel(mesa.Model):
         if self.R - np.count_nonzero(self.alive) == self._n_frozen:
             return  # nobody ended since the last call
         new = ~self.alive & ~self._frozen
-        idx = np.flatnonzero(new)
+        idx = positions(new)
         for key, values in self._figures().items():
             kept = self._final.get(key)
             if kept is None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .agents import Actor, at, clip
+from .agents import Actor, at, clip, positions
 from .outputs import MUTINY_ENDS
 from .params import INTERCEPT_FACTIONS
 
@@ -189,7 +189,7 @@ class Wagner(Actor):
     def hold_up(self) -> None:
         """A hold-up on the road costs the column an exponentially distributed spell of hours."""
         m = self.model
-        hit = np.flatnonzero(m.hazard(self.p("wagner.holdup_per_h"), "wagner.holdup", among=self.marching))
+        hit = positions(m.hazard(self.p("wagner.holdup_per_h"), "wagner.holdup", among=self.marching))
         if len(hit):  # a few columns: only their spells are drawn
             spell = -at(self.p("wagner.holdup_hours"), hit) * np.log1p(-m.draw("wagner.holdup_hours", hit))
             self.delay_owed[hit] += spell
@@ -249,7 +249,7 @@ class Wagner(Actor):
             loyal = 0.5 * (m.factions["army"].loyalty + m.factions["rosgvardia"].loyalty)
         near = clip(1 - self.distance / self.p("defence.radius_km"), 0, 1)
         rate = self.p("defence.engage_per_h") * loyal / self.p("defence.reference_loyalty") * (0.5 + near)
-        hit = np.flatnonzero(m.hazard(rate, "defence.engage", among=self.marching))
+        hit = positions(m.hazard(rate, "defence.engage", among=self.marching))
         if len(hit):  # a few columns are engaged: only their damage is drawn
             damage = at(self.p("defence.engage_damage"), hit) * m.draw("defence.damage", hit)
             strength = self.strength.copy()
@@ -269,7 +269,7 @@ class Wagner(Actor):
     def end_mutiny(self, mask: np.ndarray, code: int, when: np.ndarray) -> None:
         """End the mutiny where ``mask``, ``when`` hours into the current step."""
         m = self.model
-        idx = np.flatnonzero(mask & self.marching)
+        idx = positions(mask & self.marching)
         if not len(idx):
             return
         self.marching[idx] = False
@@ -340,7 +340,7 @@ class Mediator(Actor):
     def record(self, recorded: np.ndarray, offset: np.ndarray) -> None:
         """The service with the most capability keeps the recording."""
         m = self.model
-        idx = np.flatnonzero(recorded)
+        idx = positions(recorded)
         if not len(idx):
             return
         # Capability cumulated service by service, for the recorded replicates only:
