@@ -439,9 +439,11 @@ class MutinyModel(mesa.Model):
         }
 
 
-def setup(scenario: str = SCENARIO) -> tuple[dict[str, float], int, int]:
+def setup(
+    scenario: str = SCENARIO, overrides: Mapping[str, float] | None = None
+) -> tuple[dict[str, float], int, int]:
     """The scenario's parameters (plus the mutiny's), its step count and the mutiny's step."""
-    spec = sim.api.prepare(scenario)
+    spec = sim.api.prepare(scenario, overrides=overrides)
     if spec.step_hours != 1 or spec.fine_step_hours != 1 or spec.hypotheses_on != ["leader_gated_mediation"]:
         raise ValueError(f"{scenario}: the reference model covers hourly mutiny_2023-like scenarios only")
     (shock,) = [s for s in spec.shocks if s["type"] == "mutiny"]
@@ -454,9 +456,11 @@ def setup(scenario: str = SCENARIO) -> tuple[dict[str, float], int, int]:
     return params, int(round(hours)), int((shock["at"] - spec.start) / timedelta(hours=1))
 
 
-def run_reference(runs: int, seed: int = 0, scenario: str = SCENARIO) -> pd.DataFrame:
+def run_reference(
+    runs: int, seed: int = 0, scenario: str = SCENARIO, overrides: Mapping[str, float] | None = None
+) -> pd.DataFrame:
     """One row per replicate: ``runs`` models, one after another, as a Mesa user would run them."""
-    params, steps, mutiny_step = setup(scenario)
+    params, steps, mutiny_step = setup(scenario, overrides)
     rows = []
     for i in range(runs):
         model = MutinyModel(params, steps, mutiny_step, seed=seed * 1_000_003 + i)
