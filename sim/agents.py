@@ -25,12 +25,13 @@ if TYPE_CHECKING:
 
 
 try:  # the clip ufunc itself: np.clip's Python wrapper costs more than clipping 10,000 numbers
-    from numpy._core.umath import clip as _clip_ufunc
+    from numpy._core import umath as _umath
 except ImportError:  # numpy < 2
-    from numpy.core.umath import clip as _clip_ufunc  # type: ignore[no-redef]
+    from numpy.core import umath as _umath  # type: ignore[no-redef]
+_clip_ufunc: np.ufunc = _umath.clip  # type: ignore[attr-defined]
 
 
-def clip(x: Any, low: float, high: float, out: np.ndarray | None = None) -> Any:
+def clip(x: Any, low: Any, high: Any, out: np.ndarray | None = None) -> Any:
     """``np.clip(x, low, high)``: the same ufunc, without np.clip's argument handling."""
     return _clip_ufunc(x, low, high) if out is None else _clip_ufunc(x, low, high, out=out)
 

@@ -385,12 +385,6 @@ class StormModel(mesa.Model):
                 when = self.hours + offset[idx]
             self.events.append((when, actor, event, det, idx))
 
-    def mask_at(self, idx: np.ndarray) -> np.ndarray:
-        """A mask over replicates, True at the positions ``idx``."""
-        mask = np.zeros(self.R, dtype=bool)
-        mask[idx] = True
-        return mask
-
     def add_storm(self, amount: np.ndarray | float) -> None:
         self.storm += amount
         np.maximum(self.storm_peak, self.storm, out=self.storm_peak)
@@ -484,9 +478,11 @@ class StormModel(mesa.Model):
             self.kremlin.shift_at(idx, support=cost, control=cost)
             self.log_at(idx, f.name, "defects", f"{f.name} abandons the leader", offset)
             if f.name in SERVICES:
-                when = self.hours + (self.dt_hours if offset is None else offset)
-                first = self.mask_at(idx) & np.isnan(self.security_defection_hours)
-                self.security_defection_hours = np.where(first, when, self.security_defection_hours)
+                first = idx[np.isnan(self.security_defection_hours[idx])]
+                if len(first):
+                    when = self.hours + (self.dt_hours if offset is None else offset[first])
+                    self.security_defection_hours = self.security_defection_hours.copy()
+                    self.security_defection_hours[first] = when
         return moved
 
     def resolve_moscow(self, arrived: np.ndarray, offset: np.ndarray) -> None:
