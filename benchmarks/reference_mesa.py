@@ -219,16 +219,19 @@ class Wagner(Actor):
             self.closest = self.distance
             m.add_storm(self.p("storm.per_mutiny"))
 
+    def defences(self, distance: float) -> float:
+        """How far Moscow's prepared defences stand in the way (0-1): prepared over time, deeper near the city."""
+        m = self.model
+        prep = clip01((m.hours + m.dt / 2 - self.started_h) / self.p("defence.prep_h"))
+        return prep * clip01(1 - distance / self.p("defence.radius_km"))
+
     def resistance(self, distance: float) -> float:
         """Share of speed lost: en-route resistance plus Moscow's prepared defences."""
         m = self.model
-        since = m.hours + m.dt / 2 - self.started_h
-        prep = clip01(since / self.p("defence.prep_h"))
-        near = clip01(1 - distance / self.p("defence.radius_km"))
         loyal = 0.5 * (m.factions["army"].loyalty + m.factions["rosgvardia"].loyalty)
         r = self.p("defence.en_route_resistance") * (0.5 + loyal) + self.p(
             "defence.moscow_resistance"
-        ) * prep * near * loyal / self.p("defence.reference_loyalty")
+        ) * self.defences(distance) * loyal / self.p("defence.reference_loyalty")
         return min(max(r, 0.0), self.p("defence.max_resistance"))
 
     def step(self) -> None:
@@ -246,10 +249,12 @@ class Wagner(Actor):
         dt = m.dt
         # Resistance at the step's midpoint (one predictor pass).
         ahead = self.pace * (1 - self.resistance(self.distance)) * dt / 2
-        resistance = self.resistance(max(self.distance - ahead, 0.0))
+        mid = max(self.distance - ahead, 0.0)
+        resistance = self.resistance(mid)
         accepts, t_accept = False, dt
         if self.in_talks:
-            rate = self.p("wagner.accept_per_h") * (self.p("wagner.deal_isolation") + resistance)
+            # The column takes a deal once it faces Moscow's prepared defences (and a little out of isolation).
+            rate = self.p("wagner.accept_per_h") * (self.p("wagner.deal_isolation") + self.defences(mid))
             accepts, t_accept = m.event_at(rate, dt - self.talks_from)
         if m.happens(self.p("wagner.holdup_per_h"), dt):
             self.delay_owed += -self.p("wagner.holdup_hours") * math.log1p(-m.rng.random())
@@ -373,7 +378,9 @@ class MutinyModel(mesa.Model):
         w = self.wagner
         self.cascade(self.params["wagner.arrival_signal"] * w.strength * w.popularity)
         garrison = sum(self.factions[f].loyalty * (not self.factions[f].defected) for f in SECURITY) / 3
-        p = self.params["defence.capture_base"] * w.strength * 2 * (1 - garrison)
+        # A garrison more loyal than the reference lowers the odds, a wavering one raises them (at most twofold).
+        waver = min(max((1 - garrison) / (1 - self.params["defence.reference_loyalty"]), 0.0), 2.0)
+        p = self.params["defence.capture_base"] * w.strength * waver
         if self.rng.random() < clip01(p + self.defected_share(SECURITY)):
             self.finish("rebel_capture", offset)
         else:
