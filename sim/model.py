@@ -392,7 +392,7 @@ class StormModel(mesa.Model):
     def add_storm_at(self, idx: np.ndarray, amount: np.ndarray | float) -> None:
         """:meth:`add_storm` at the replicates ``idx`` only (``amount`` per entry of ``idx``, or a number)."""
         self.storm[idx] += amount
-        self.storm_peak[idx] = np.maximum(self.storm_peak[idx], self.storm[idx])
+        np.maximum(self.storm_peak, self.storm, out=self.storm_peak)  # as add_storm does, everywhere
 
     def finish(self, mask: np.ndarray, outcome: str, offset: np.ndarray | None = None) -> None:
         """End the replicates in ``mask`` with ``outcome`` (``offset`` hours into the step, else at its end).
@@ -421,19 +421,22 @@ class StormModel(mesa.Model):
             self.kremlin.control = control
         self.alive[idx] = False
 
-    def defected_share(self, names: tuple[str, ...] = ELITE_FACTIONS) -> np.ndarray:
-        """Share of the capability of ``names`` that has abandoned the leader."""
+    def defected_share(
+        self, names: tuple[str, ...] = ELITE_FACTIONS, idx: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Share of the capability of ``names`` that has abandoned the leader (at the replicates ``idx``)."""
         # Summed faction by faction, in order: the very sums (to the bit) of a stacked
         # (factions, replicates) table over its first axis, without building the table.
         gone = total = None
         for name in names:
             f = self.factions[name]
-            part = f.capability * f.defected
+            cap, out = (f.capability, f.defected) if idx is None else (f.capability[idx], f.defected[idx])
+            part = cap * out
             if gone is None or total is None:
-                gone, total = part, f.capability.copy()
+                gone, total = part, cap.copy()
             else:
                 gone += part
-                total += f.capability
+                total += cap
         assert gone is not None and total is not None
         return np.divide(gone, total, out=gone)
 
@@ -442,7 +445,8 @@ class StormModel(mesa.Model):
     ) -> bool:
         """Elite defection as a threshold cascade (Granovetter 1978); whether any faction defected.
 
-        ``share``: :meth:`defected_share` as it stands, if the caller has it.
+        ``share``: :meth:`defected_share` as it stands, if the caller has it; it is
+        brought up to date where factions defect.
         """
         from .mechanisms import threshold_cascade
 
@@ -483,6 +487,8 @@ class StormModel(mesa.Model):
                     when = self.hours + (self.dt_hours if offset is None else offset[first])
                     self.security_defection_hours = self.security_defection_hours.copy()
                     self.security_defection_hours[first] = when
+        if moved and share is not None:
+            share[cols] = self.defected_share(idx=cols)  # the share moved where the cascade did
         return moved
 
     def resolve_moscow(self, arrived: np.ndarray, offset: np.ndarray) -> None:
@@ -566,8 +572,8 @@ class StormModel(mesa.Model):
             1,
         )
         share = self.defected_share()
-        if (self.signal > 0).any() and self.cascade(self.signal, share=share):
-            share = self.defected_share()
+        if (self.signal > 0).any():
+            self.cascade(self.signal, share=share)
         self.collapse(share)
         if self.record_series:
             for s in out.SERIES_SPECS:
