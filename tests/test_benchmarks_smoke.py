@@ -31,9 +31,10 @@ CASES = {
     "sweep": (
         ["benchmarks/bench_sweep.py", "--quick"],
         [
-            rf"as one ensemble: +{NUMBER} s",
             rf"one sim\.simulate each: +{NUMBER} s",
+            rf"as one ensemble, with its tables: +{NUMBER} s",
             rf"speed-up of the ensemble sweep: {NUMBER}x",
+            rf"of which the simulation \(sim\.ensemble\.run_variants\): +{NUMBER} s, {NUMBER}x",
             r"check: 8 of 8 points give the same rows",
         ],
     ),
