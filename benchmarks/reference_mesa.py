@@ -205,6 +205,9 @@ class Wagner(Actor):
         z = model.rng.standard_normal()
         self.pace = self.p("wagner.speed_kmh") * math.exp(spread * z - 0.5 * spread * spread)
         self.delay_owed = 0.0
+        # Talks persuade at a rate; the column turns back once persuasion reaches its resolve.
+        self.persuasion = 0.0
+        self.resolve = 1 + self.p("wagner.resolve_spread") * (2 * model.rng.random() - 1)
         self.engagements = 0
         self.speed = 0.0
         self.mutiny_end = "none"
@@ -253,9 +256,18 @@ class Wagner(Actor):
         resistance = self.resistance(mid)
         accepts, t_accept = False, dt
         if self.in_talks:
-            # The column takes a deal once it faces Moscow's prepared defences (and a little out of isolation).
-            rate = self.p("wagner.accept_per_h") * (self.p("wagner.deal_isolation") + self.defences(mid))
-            accepts, t_accept = m.event_at(rate, dt - self.talks_from)
+            exposure = dt - self.talks_from
+            if m.happens(self.p("wagner.talks_breakdown_per_h"), dt):
+                self.in_talks = False  # the talks break down: the column marches on
+            else:
+                # Moscow's prepared defences (and, a little, isolation) persuade the column.
+                rate = self.p("wagner.accept_per_h") * (self.p("wagner.deal_isolation") + self.defences(mid))
+                gained = rate * exposure
+                if self.persuasion + gained >= self.resolve:
+                    accepts = True
+                    frac = (self.resolve - self.persuasion) / gained if gained > 0 else 1.0
+                    t_accept = (dt - exposure) + exposure * min(max(frac, 0.0), 1.0)
+                self.persuasion += gained
         if m.happens(self.p("wagner.holdup_per_h"), dt):
             self.delay_owed += -self.p("wagner.holdup_hours") * math.log1p(-m.rng.random())
         # The march, from departure (or the step's start) until the deal or the step's end.
