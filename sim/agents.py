@@ -13,7 +13,7 @@ front and the West here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -22,6 +22,33 @@ from .params import INTERCEPT_FACTIONS
 
 if TYPE_CHECKING:
     from .model import StormModel
+
+
+try:  # the clip ufunc itself: np.clip's Python wrapper costs more than clipping 10,000 numbers
+    from numpy._core import umath as _umath
+except ImportError:  # numpy < 2
+    from numpy.core import umath as _umath  # type: ignore[no-redef]
+_clip_ufunc: np.ufunc = _umath.clip  # type: ignore[attr-defined]
+
+
+def clip(x: Any, low: Any, high: Any, out: np.ndarray | None = None) -> Any:
+    """``np.clip(x, low, high)``: the same ufunc, without np.clip's argument handling."""
+    return _clip_ufunc(x, low, high) if out is None else _clip_ufunc(x, low, high, out=out)
+
+
+def positions(mask: np.ndarray) -> np.ndarray:
+    """Where a 1-D mask is True: ``np.flatnonzero`` without its two Python wrappers."""
+    return mask.nonzero()[0]
+
+
+def at(value: float | np.ndarray, idx: np.ndarray) -> float | np.ndarray:
+    """A parameter's value at the replicates ``idx``: the number itself, or the array's entries."""
+    return value[idx] if isinstance(value, np.ndarray) and value.ndim else value
+
+
+def _zero(amount: float | np.ndarray) -> bool:
+    """Whether ``amount`` is the plain number zero (a change that changes nothing)."""
+    return not isinstance(amount, np.ndarray) and amount == 0
 
 
 class Actor(mesa.Agent):
@@ -60,13 +87,39 @@ class Kremlin(Actor):
         self.mediation_offset = np.zeros(model.R)  # hours into this step it was sought
 
     def shift(self, support: float | np.ndarray = 0.0, control: float | np.ndarray = 0.0) -> None:
-        """Change elite support and control, clipped to [0, 1] (the one write site)."""
-        self.elite_support = np.clip(self.elite_support + support, 0.0, 1.0)
-        self.control = np.clip(self.control + control, 0.0, 1.0)
+        """Change elite support and control, clipped to [0, 1] (the one write site).
+
+        Both stay in [0, 1] from the start, so adding a plain zero and clipping
+        would leave one as it is: it is skipped.
+        """
+        if not _zero(support):
+            self.elite_support = clip(self.elite_support + support, 0.0, 1.0)
+        if not _zero(control):
+            self.control = clip(self.control + control, 0.0, 1.0)
+
+    def shift_at(
+        self, idx: np.ndarray, support: float | np.ndarray = 0.0, control: float | np.ndarray = 0.0
+    ) -> None:
+        """:meth:`shift` at the replicates ``idx`` only (amounts per entry of ``idx``, or numbers).
+
+        The same as shifting by these amounts there and by zero elsewhere, which
+        leaves the others as they are; like :meth:`shift`, it makes new arrays.
+        """
+        if not _zero(support):
+            self.elite_support = self.elite_support.copy()
+            self.elite_support[idx] = clip(self.elite_support[idx] + support, 0.0, 1.0)
+        if not _zero(control):
+            self.control = self.control.copy()
+            self.control[idx] = clip(self.control[idx] + control, 0.0, 1.0)
 
     def wound(self, amount: float | np.ndarray) -> None:
         """A lasting loss of legitimacy."""
-        self.legitimacy = np.clip(self.legitimacy - amount, 0.0, 1.0)
+        self.legitimacy = clip(self.legitimacy - amount, 0.0, 1.0)
+
+    def wound_at(self, idx: np.ndarray, amount: float | np.ndarray) -> None:
+        """:meth:`wound` at the replicates ``idx`` only (``amount`` per entry of ``idx``, or a number)."""
+        self.legitimacy = self.legitimacy.copy()
+        self.legitimacy[idx] = clip(self.legitimacy[idx] - amount, 0.0, 1.0)
 
     def step(self) -> None:
         self.recover()
@@ -76,7 +129,10 @@ class Kremlin(Actor):
         """Support drifts back to its start, control more slowly; sanctions drain control;
         legitimacy heals with a half-life of years."""
         m = self.model
-        rate = np.minimum(self.p("kremlin.support_recovery_per_day") * m.dt_days, 1.0)
+        rate = m.constant(
+            "kremlin.recovery",
+            lambda: np.minimum(self.p("kremlin.support_recovery_per_day") * m.dt_days, 1.0),
+        )
         self.shift(
             support=(self.p("kremlin.elite_support") - self.elite_support) * rate,
             control=(self.p("kremlin.control") - self.control)
@@ -84,7 +140,10 @@ class Kremlin(Actor):
             * self.p("kremlin.control_recovery_share")
             - self.p("west.sanction_drain_per_day") * m.west_pressure * m.dt_days,
         )
-        heal = -np.expm1(-np.log(2) * m.dt_days / self.p("kremlin.legitimacy_recovery_days"))
+        heal = m.constant(
+            "kremlin.heal",
+            lambda: -np.expm1(-np.log(2) * m.dt_days / self.p("kremlin.legitimacy_recovery_days")),
+        )
         self.legitimacy += (self.p("kremlin.legitimacy") - self.legitimacy) * heal
 
     def seek_mediation(self) -> None:
@@ -97,8 +156,7 @@ class Kremlin(Actor):
         mid_km = np.maximum(w.distance - 0.5 * w.speed * m.dt_hours, 0)
         threat = m.power(1 - mid_km / self.p("wagner.start_km"), self.p("kremlin.mediation_threat_exponent"))
         rate = self.p("kremlin.mediation_base_per_h") + self.p("kremlin.mediation_threat_per_h") * threat
-        happens, offset = m.hazard_at(rate, "kremlin.mediation")
-        sought = waiting & happens
+        sought, offset = m.hazard_at(rate, "kremlin.mediation", among=waiting)
         self.mediation_sought |= sought
         self.mediation_offset = np.where(sought, offset, 0.0)
         m.log(sought, self.name, "seeks mediation", "the leader asks Minsk to talk to Prigozhin", offset)
@@ -156,7 +214,7 @@ class Faction(Actor):
             return
         m = self.model
         rate = m.adjusted("leak.rate", self.p("factions.random_leak_per_day"), faction=self)
-        self.release(holding & m.hazard(rate, f"leak.{self.name}", per="day"), "compromising material")
+        self.release(m.hazard(rate, f"leak.{self.name}", per="day", among=holding), "compromising material")
 
     def release(self, mask: np.ndarray, what: str) -> None:
         """Publish one item where ``mask``: the leader pays in support and legitimacy."""
@@ -164,12 +222,14 @@ class Faction(Actor):
         mask = mask & m.alive
         if not mask.any():
             return
-        self.holdings -= mask
-        m.kremlin.shift(support=np.where(mask, -self.p("factions.leak_damage"), 0.0))
-        m.kremlin.wound(np.where(mask, self.p("factions.leak_legitimacy"), 0.0))
-        m.leaks += mask
-        m.add_storm(np.where(mask, self.p("storm.per_leak"), 0.0))
-        m.log(mask, self.name, "leak", f"{what} held by {self.name} is published")
+        # A few replicates leak in a step: their entries alone change.
+        idx = positions(mask)
+        self.holdings[idx] -= 1
+        m.kremlin.shift_at(idx, support=-at(self.p("factions.leak_damage"), idx))
+        m.kremlin.wound_at(idx, at(self.p("factions.leak_legitimacy"), idx))
+        m.leaks[idx] += 1
+        m.add_storm_at(idx, at(self.p("storm.per_leak"), idx))
+        m.log_at(idx, self.name, "leak", f"{what} held by {self.name} is published")
         m.run_hook("on_leak", mask, self)
 
 
@@ -196,31 +256,42 @@ class Opposition(Faction):
         m, k = self.model, self.model.kremlin
         window = m.storm > self.p("storm.threshold")
         boldness = self.risk_tolerance / self.initial_risk * (1 + self.cooperation)
-        rate = (
-            self.p("coup.attempt_per_year")
-            / 365.0
-            * self.p("coup.proofing")
-            * np.exp(self.p("coup.crisis_gain") * m.signal)
-            * np.where(window, self.p("coup.window_factor"), 1.0)
-            * boldness
+        base = m.constant(
+            "coup.base", lambda: self.p("coup.attempt_per_year") / 365.0 * self.p("coup.proofing")
         )
-        acts = m.alive & m.hazard(rate, "opposition.act", per="day")
-        if not acts.any():
+        rate = base * np.exp(self.p("coup.crisis_gain") * m.signal)
+        if window.any():  # elsewhere the factor is 1.0, and x * 1.0 is x
+            rate = rate * np.where(window, self.p("coup.window_factor"), 1.0)
+        rate = rate * boldness
+        acts = m.hazard(rate, "opposition.act", per="day", among=m.alive)
+        # A handful of replicates act in a step: the rest is worked out for them alone.
+        idx = positions(acts)
+        if not len(idx):
             return
-        weakness = 1 - 0.5 * (k.elite_support + k.control)
-        p = self.p("coup.success") * (0.5 + weakness) * (0.5 + self.capability + self.cooperation)
-        wins = acts & m.chance(np.clip(p, 0, 1), "opposition.success", once=True)
-        martial = wins & m.chance(self.p("coup.martial_share"), "opposition.martial", once=True)
-        m.log(
-            martial, "security chiefs", "declare martial law", "security chiefs declare martial law and rule"
+        weakness = 1 - 0.5 * (k.elite_support[idx] + k.control[idx])
+        p = (
+            at(self.p("coup.success"), idx)
+            * (0.5 + weakness)
+            * (0.5 + self.capability[idx] + self.cooperation[idx])
         )
-        m.finish(martial, "martial_law")
-        m.log(wins & ~martial, self.name, "palace coup", "insiders remove the leader")
-        m.finish(wins & ~martial, "palace_coup")
-        failed = acts & ~wins
-        self.capability = np.where(failed, self.capability * self.p("coup.purge_keep"), self.capability)
-        k.shift(control=np.where(failed, self.p("coup.failed_control"), 0.0))
-        m.log(failed, self.name, "attempt fails", "the plot is uncovered and its members purged")
+        wins = m.fixed_draw("opposition.success")[idx] < clip(p, 0, 1)
+        martial = wins & (m.fixed_draw("opposition.martial")[idx] < at(self.p("coup.martial_share"), idx))
+        m.log_at(
+            idx[martial],
+            "security chiefs",
+            "declare martial law",
+            "security chiefs declare martial law and rule",
+        )
+        m.finish_at(idx[martial], "martial_law")
+        m.log_at(idx[wins & ~martial], self.name, "palace coup", "insiders remove the leader")
+        m.finish_at(idx[wins & ~martial], "palace_coup")
+        failed = idx[~wins]
+        if len(failed):
+            capability = self.capability.copy()
+            capability[failed] = capability[failed] * at(self.p("coup.purge_keep"), failed)
+            self.capability = capability
+            k.shift_at(failed, control=at(self.p("coup.failed_control"), failed))
+            m.log_at(failed, self.name, "attempt fails", "the plot is uncovered and its members purged")
 
 
 class West(Actor):
@@ -244,12 +315,13 @@ class West(Actor):
     def strike(self) -> None:
         m = self.model
         strikes = m.hazard(self.p("west.strikes_per_day") * self.resolve, f"strike.{self.name}", per="day")
-        m.front.pressure += np.where(strikes, self.p("west.strike_pressure"), 0.0)
+        idx = positions(strikes)  # a few replicates: only theirs change
+        m.front.pressure[idx] += at(self.p("west.strike_pressure"), idx)
         storm = m.adjusted("strike.storm", 0.0)
         control = m.adjusted("strike.control", 0.0)
         if np.any(storm) or np.any(control):
-            m.add_storm(np.where(strikes, storm, 0.0))
-            m.kremlin.shift(control=np.where(strikes, -control, 0.0))
+            m.add_storm_at(idx, at(storm, idx))
+            m.kremlin.shift_at(idx, control=-at(control, idx))
 
 
 class Front(Actor):
@@ -305,14 +377,17 @@ class Front(Actor):
         m.kremlin.wound(self.p("front.gap_legitimacy") * blame * gap)
         m.add_storm(self.p("front.gap_storm") * gap)
         self.stall_hours = np.where(stalls, m.hours + m.dt_hours, self.stall_hours)
-        m.log(
-            stalls,
+        # The detail text is written for the replicates that log it, not for all.
+        logged = positions(stalls & m.alive)
+        m.log_at(
+            logged,
             self.name,
             "offensive stalls",
             np.char.add(
                 "forces withdraw from the Kyiv region; gap between promise and result ",
-                np.char.mod("%.2f", gap),
+                np.char.mod("%.2f", gap[logged]),
             ),
+            picked=True,
         )
 
     def grind(self) -> None:

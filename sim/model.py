@@ -21,7 +21,7 @@ import pandas as pd
 from . import hypotheses as hyp
 from . import outputs as out
 from . import uncertain as unc
-from .agents import Faction, Front, Kremlin, Opposition, West
+from .agents import Faction, Front, Kremlin, Opposition, West, at, clip, positions
 from .clock import Clock
 from .errors import UsageError
 from .interventions import INTERVENTIONS
@@ -33,6 +33,20 @@ from .shocks import SHOCK_TYPES
 from .worlds import split_worlds
 
 _LN_HALF = float(np.log(0.5))
+
+
+def _probability(rate: float | np.ndarray, dt: float) -> float | np.ndarray:
+    """1 - exp(-rate * dt), the chance of an event of hourly (or daily) ``rate`` within ``dt``.
+
+    numpy's expm1 for a number and for an array agree to the bit (math's does not),
+    so a parameter gives the same draws whether it is fixed or varies by replicate.
+    ``rate * -dt`` is ``-rate * dt`` exactly (a sign flip is exact); an array is worked in place.
+    """
+    x = np.multiply(np.asarray(rate, dtype=float), -dt)
+    if isinstance(x, np.ndarray):
+        return np.negative(np.expm1(x, out=x), out=x)
+    return -np.expm1(x)
+
 
 # Names kept for callers that imported them from here.
 OUTCOMES, IN_POWER, SERIES = out.OUTCOMES, out.IN_POWER, out.SERIES
@@ -92,6 +106,11 @@ class StormModel(mesa.Model):
         self.first_replicate = int(ids[0])
         self.streams = Streams(self.seed_value, ids.astype(np.uint64))
         self._sites: dict[str, np.uint64] = {}
+        # The step-free draws of one-off decisions, kept for the whole run (they are
+        # pure functions of seed, replicate and site: made once, asked for often).
+        self._fixed_draws: dict[str, np.ndarray] = {}
+        # Values computed from parameters and the step length alone, by (name, step length).
+        self._constants: dict[tuple[str, float], Any] = {}
         self.clock = Clock(spec)
         self.step_index = 0
         self.hours = 0.0
@@ -139,6 +158,7 @@ class StormModel(mesa.Model):
         # Public opinion is model-level state: the public's support for the leader.
         self.opinion = self.per_replicate(self.params["kremlin.public_support"])
         self._frozen = np.zeros(R, dtype=bool)  # replicates whose figures are kept
+        self._n_frozen = 0
         self._final: dict[str, np.ndarray] = {}
         self.events: list[tuple[Any, str, str, Any, np.ndarray]] = []
         self.event_hours: float | None = None  # a shock's own time while it fires
@@ -177,9 +197,37 @@ class StormModel(mesa.Model):
             key = self._sites[site] = site_key(site)
         return key
 
-    def draw(self, site: str) -> np.ndarray:
-        """U[0, 1) per replicate, a pure function of (seed, replicate, step, site)."""
-        return self.streams.uniform(self.site(site))
+    def draw(self, site: str, idx: np.ndarray | None = None) -> np.ndarray:
+        """U[0, 1) per replicate, a pure function of (seed, replicate, step, site).
+
+        With ``idx`` (positions of replicates), only theirs: ``draw(site)[idx]``.
+        """
+        if idx is None:
+            return self.streams.uniform(self.site(site))
+        return self.streams.uniform_at(self.site(site), idx)
+
+    def fixed_draw(self, site: str) -> np.ndarray:
+        """U[0, 1) per replicate keyed by (seed, replicate, site) only, the same at every step (read-only)."""
+        u = self._fixed_draws.get(site)
+        if u is None:
+            u = self._fixed_draws[site] = self.streams.fixed(self.site(site))
+            u.flags.writeable = False
+        return u
+
+    def constant(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, a value of the parameters and the step length only, made once per step length.
+
+        Parameters are fixed once the model is built; a parameter that varies by
+        replicate makes such a value an array, and this keeps it from being
+        recomputed every step (a clock has one or two step lengths).
+        """
+        key = (name, self.dt_hours)
+        value = self._constants.get(key)
+        if value is None:
+            value = self._constants[key] = compute()
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False  # shared by every step of that length
+        return value
 
     @staticmethod
     def power(base: np.ndarray, exponent: float | np.ndarray) -> np.ndarray:
@@ -199,33 +247,70 @@ class StormModel(mesa.Model):
 
     def chance(self, p: float | np.ndarray, site: str, once: bool = False) -> np.ndarray:
         """Bernoulli(p) per replicate; ``once`` for a one-off decision whose draw ignores the step."""
-        u = self.streams.fixed(self.site(site)) if once else self.draw(site)
+        u = self.fixed_draw(site) if once else self.draw(site)
         return u < p
 
-    def hazard(self, rate: float | np.ndarray, site: str, per: str = "hour") -> np.ndarray:
-        """Whether an event with the given rate happens within this step."""
+    def hazard(
+        self, rate: float | np.ndarray, site: str, per: str = "hour", among: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Whether an event with the given rate happens within this step.
+
+        ``among`` (a mask) limits it to those replicates (False elsewhere); when
+        they are few, only their draws are made (a replicate's draw is the same
+        either way).
+        """
         dt = self.dt_hours if per == "hour" else self.dt_days
-        # numpy's expm1 for a number and for an array agree to the bit (math's does not),
-        # so a parameter gives the same draws whether it is fixed or varies by replicate.
-        return self.draw(site) < -np.expm1(-np.asarray(rate, dtype=float) * dt)
+        if among is None:
+            return self.draw(site) < _probability(rate, dt)
+        if 2 * np.count_nonzero(among) > self.R:
+            return among & (self.draw(site) < _probability(rate, dt))
+        idx = positions(among)
+        happens = np.zeros(self.R, dtype=bool)
+        if len(idx):
+            rate = np.asarray(rate, dtype=float)
+            happens[idx] = self.draw(site, idx) < _probability(rate[idx] if rate.ndim else rate, dt)
+        return happens
 
     def hazard_at(
-        self, rate: np.ndarray | float, site: str, exposure: np.ndarray | float | None = None
+        self,
+        rate: np.ndarray | float,
+        site: str,
+        exposure: np.ndarray | float | None = None,
+        among: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Whether an hourly-rate event happens in this step, and when (hours into the step).
 
         The event is exposed for the last ``exposure`` hours of the step (all of
         it by default). Placing it at its time inside the step, rather than at
-        the step's end, keeps results from depending on the step length.
+        the step's end, keeps results from depending on the step length. The
+        time means something only where the event happens. ``among`` (a mask)
+        limits it to those replicates; when they are few, only their draws are made.
         """
         dt = self.dt_hours
+        if among is not None and 2 * np.count_nonzero(among) <= self.R:
+            happens, when = np.zeros(self.R, dtype=bool), np.full(self.R, dt)
+            idx = positions(among)
+            if len(idx):
+                rate = np.asarray(rate, dtype=float)
+                expo = (
+                    np.full(len(idx), dt) if exposure is None else np.broadcast_to(exposure, (self.R,))[idx]
+                )
+                happens[idx], when[idx] = self._event_time(rate[idx] if rate.ndim else rate, site, expo, idx)
+            return happens, when
         expo = np.full(self.R, dt) if exposure is None else np.broadcast_to(exposure, (self.R,))
+        happens, when = self._event_time(rate, site, expo, None)
+        return (happens if among is None else among & happens), when
+
+    def _event_time(
+        self, rate: np.ndarray | float, site: str, expo: np.ndarray, idx: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(happens, hours into the step) for the replicates at ``idx`` (all if None)."""
         p = -np.expm1(-np.asarray(rate, dtype=float) * expo)
-        u = self.draw(site)
+        u = self.draw(site, idx)
         happens = u < p
         # Given that it happens, u / p is uniform on [0, 1): the time within the exposure.
-        frac = np.divide(u, p, out=np.ones(self.R), where=happens)
-        return happens, (dt - expo) + expo * frac
+        frac = np.divide(u, p, out=np.ones(len(u)), where=happens)
+        return happens, (self.dt_hours - expo) + expo * frac
 
     # --- the hypotheses' shared hooks ------------------------------------------------
 
@@ -239,7 +324,7 @@ class StormModel(mesa.Model):
     def run_hook(self, hook: str, mask: np.ndarray, *args: Any) -> None:
         """Call an event hook of every hypothesis on in some of ``mask``'s live replicates."""
         for h in self._listeners[hook]:
-            sub = mask & h.on_mask & self.alive
+            sub = mask & self.alive if h.all_on else mask & h.on_mask & self.alive
             if sub.any():
                 if hook == "on_shock" or hook == "on_leak":
                     getattr(h, hook)(self, args[0], sub)
@@ -273,8 +358,28 @@ class StormModel(mesa.Model):
         """
         mask = mask & self.alive
         if mask.any():
-            idx = np.flatnonzero(mask)
+            idx = positions(mask)
             det = detail[idx] if isinstance(detail, np.ndarray) else detail
+            when: Any = self.hours if self.event_hours is None else self.event_hours
+            if offset is not None:
+                when = self.hours + offset[idx]
+            self.events.append((when, actor, event, det, idx))
+
+    def log_at(
+        self,
+        idx: np.ndarray,
+        actor: str,
+        event: str,
+        detail: Any,
+        offset: np.ndarray | None = None,
+        picked: bool = False,
+    ) -> None:
+        """:meth:`log` for the replicates at ``idx`` (sorted positions of live replicates).
+
+        ``picked``: ``detail`` is an array over ``idx`` already, not over all replicates.
+        """
+        if len(idx):
+            det = detail[idx] if isinstance(detail, np.ndarray) and not picked else detail
             when: Any = self.hours if self.event_hours is None else self.event_hours
             if offset is not None:
                 when = self.hours + offset[idx]
@@ -283,6 +388,11 @@ class StormModel(mesa.Model):
     def add_storm(self, amount: np.ndarray | float) -> None:
         self.storm += amount
         np.maximum(self.storm_peak, self.storm, out=self.storm_peak)
+
+    def add_storm_at(self, idx: np.ndarray, amount: np.ndarray | float) -> None:
+        """:meth:`add_storm` at the replicates ``idx`` only (``amount`` per entry of ``idx``, or a number)."""
+        self.storm[idx] += amount
+        np.maximum(self.storm_peak, self.storm, out=self.storm_peak)  # as add_storm does, everywhere
 
     def finish(self, mask: np.ndarray, outcome: str, offset: np.ndarray | None = None) -> None:
         """End the replicates in ``mask`` with ``outcome`` (``offset`` hours into the step, else at its end).
@@ -298,35 +408,88 @@ class StormModel(mesa.Model):
             self.kremlin.control = np.where(mask, 0.0, self.kremlin.control)
         self.alive &= ~mask
 
-    def defected_share(self, names: tuple[str, ...] = ELITE_FACTIONS) -> np.ndarray:
-        """Share of the capability of ``names`` that has abandoned the leader."""
-        caps = np.stack([self.factions[f].capability for f in names])
-        gone = np.stack([self.factions[f].defected for f in names])
-        return (caps * gone).sum(axis=0) / caps.sum(axis=0)
+    def finish_at(self, idx: np.ndarray, outcome: str, offset: np.ndarray | None = None) -> None:
+        """:meth:`finish` for the live replicates among the positions ``idx``."""
+        idx = idx[self.alive[idx]]
+        if not len(idx):
+            return
+        self.outcome[idx] = OUTCOMES.index(outcome)
+        self.end_hours[idx] = self.hours + (self.dt_hours if offset is None else offset[idx])
+        if outcome not in IN_POWER:
+            control = self.kremlin.control.copy()
+            control[idx] = 0.0
+            self.kremlin.control = control
+        self.alive[idx] = False
 
-    def cascade(self, signal: np.ndarray, offset: np.ndarray | None = None) -> None:
-        """Elite defection as a threshold cascade (Granovetter 1978)."""
+    def defected_share(
+        self, names: tuple[str, ...] = ELITE_FACTIONS, idx: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Share of the capability of ``names`` that has abandoned the leader (at the replicates ``idx``)."""
+        # Summed faction by faction, in order: the very sums (to the bit) of a stacked
+        # (factions, replicates) table over its first axis, without building the table.
+        gone = total = None
+        for name in names:
+            f = self.factions[name]
+            cap, out = (f.capability, f.defected) if idx is None else (f.capability[idx], f.defected[idx])
+            part = cap * out
+            if gone is None or total is None:
+                gone, total = part, cap.copy()
+            else:
+                gone += part
+                total += cap
+        assert gone is not None and total is not None
+        return np.divide(gone, total, out=gone)
+
+    def cascade(
+        self, signal: np.ndarray, offset: np.ndarray | None = None, share: np.ndarray | None = None
+    ) -> bool:
+        """Elite defection as a threshold cascade (Granovetter 1978); whether any faction defected.
+
+        ``share``: :meth:`defected_share` as it stands, if the caller has it; it is
+        brought up to date where factions defect.
+        """
         from .mechanisms import threshold_cascade
 
         facs = [self.factions[n] for n in ELITE_FACTIONS]
-        thresholds = np.stack([f.threshold for f in facs])
-        weights = np.stack([f.capability for f in facs])
-        already = np.stack([f.defected for f in facs])
-        defected = threshold_cascade(thresholds, weights, signal, already & self.alive)
+        # The cascade's first round: a live replicate moves only if a faction still loyal
+        # there has its threshold within reach; in most steps none has. Each replicate's
+        # cascade is its own, so the fixed point is then found over the moving ones alone.
+        reach = (self.defected_share() if share is None else share) + signal
+        moving = np.zeros(self.R, dtype=bool)
+        for f in facs:
+            moving |= (reach >= f.threshold) > f.defected  # within reach and not yet out
+        moving &= self.alive
+        if not moving.any():
+            return False
+        cols = positions(moving)
+        already = np.stack([f.defected[cols] for f in facs])
+        defected = threshold_cascade(
+            np.stack([f.threshold[cols] for f in facs]),
+            np.stack([f.capability[cols] for f in facs]),
+            signal[cols] if isinstance(signal, np.ndarray) and signal.ndim else signal,
+            already,
+        )
         cost_rate = self.params["factions.defection_cost"]
+        moved = False
         for i, f in enumerate(facs):
-            new = defected[i] & ~f.defected & self.alive
-            if not new.any():
+            idx = cols[defected[i] & ~already[i]]
+            if not len(idx):
                 continue
-            f.defected |= new
+            moved = True
+            f.defected[idx] = True
             # A defection costs the leader support and control in proportion to its weight.
-            cost = np.where(new, cost_rate * f.capability, 0.0)
-            self.kremlin.shift(support=-cost, control=-cost)
-            self.log(new, f.name, "defects", f"{f.name} abandons the leader", offset)
+            cost = -(at(cost_rate, idx) * f.capability[idx])
+            self.kremlin.shift_at(idx, support=cost, control=cost)
+            self.log_at(idx, f.name, "defects", f"{f.name} abandons the leader", offset)
             if f.name in SERVICES:
-                when = self.hours + (self.dt_hours if offset is None else offset)
-                first = new & np.isnan(self.security_defection_hours)
-                self.security_defection_hours = np.where(first, when, self.security_defection_hours)
+                first = idx[np.isnan(self.security_defection_hours[idx])]
+                if len(first):
+                    when = self.hours + (self.dt_hours if offset is None else offset[first])
+                    self.security_defection_hours = self.security_defection_hours.copy()
+                    self.security_defection_hours[first] = when
+        if moved and share is not None:
+            share[cols] = self.defected_share(idx=cols)  # the share moved where the cascade did
+        return moved
 
     def resolve_moscow(self, arrived: np.ndarray, offset: np.ndarray) -> None:
         """The column is at Moscow: martial law, capture, or the regime holds."""
@@ -393,10 +556,12 @@ class StormModel(mesa.Model):
     def update_world(self) -> None:
         """The storm window fades, opinion moves, the elite reads the crisis, the regime may collapse."""
         p, k = self.params, self.kremlin
-        self.storm *= np.exp(_LN_HALF * self.dt_days / p["storm.halflife_days"])
+        self.storm *= self.constant(
+            "storm.decay", lambda: np.exp(_LN_HALF * self.dt_days / p["storm.halflife_days"])
+        )
         self.update_opinion()
         # The crisis signal each faction weighs against its defection threshold.
-        self.signal = np.clip(
+        self.signal = clip(
             p["signal.elite_weight"] * (1 - k.elite_support)
             + p["signal.storm_weight"] * self.storm
             + p["signal.public_weight"] * np.maximum(p["signal.public_floor"] - self.opinion, 0)
@@ -406,44 +571,48 @@ class StormModel(mesa.Model):
             0,
             1,
         )
+        share = self.defected_share()
         if (self.signal > 0).any():
-            self.cascade(self.signal)
-        self.collapse()
+            self.cascade(self.signal, share=share)
+        self.collapse(share)
         if self.record_series:
             for s in out.SERIES_SPECS:
                 self.series[s.name].append(np.asarray(s.get(self), dtype=np.float32))
         for observer in self.observers:
             observer(self)
 
-    def collapse(self) -> None:
+    def collapse(self, share: np.ndarray | None = None) -> None:
         """Collapse from below: a base-rate hazard raised smoothly by each strain on its own.
 
         Each strain is measured from the scenario's starting state, so a regime
-        as it starts collapses at the base rate.
+        as it starts collapses at the base rate. ``share``: :meth:`defected_share`, if known.
         """
         p, k = self.params, self.kremlin
         log_factor = (
             p["collapse.control_gain"] * np.maximum(p["kremlin.control"] - k.control, 0)
-            + p["collapse.defection_gain"] * self.defected_share()
+            + p["collapse.defection_gain"] * (self.defected_share() if share is None else share)
             + p["collapse.pressure_gain"] * self.west_pressure
             + p["collapse.legitimacy_gain"] * np.maximum(p["kremlin.legitimacy"] - k.legitimacy, 0)
         )
-        rate = p["collapse.per_year"] / 365.0 * np.exp(log_factor)
-        falls = self.alive & self.hazard(rate, "regime.collapse", per="day")
-        self.log(
+        rate = self.constant("collapse.per_day", lambda: p["collapse.per_year"] / 365.0) * np.exp(log_factor)
+        falls = positions(self.hazard(rate, "regime.collapse", per="day", among=self.alive))
+        self.log_at(
             falls, "Kremlin", "regime collapses", "external pressure and defection bring the regime down"
         )
-        self.finish(falls, "regime_collapse")
+        self.finish_at(falls, "regime_collapse")
 
     def update_opinion(self) -> None:
         """The public follows the elite's mood slowly and recoils from open crises."""
         p = self.params
-        rate = np.minimum(p["kremlin.support_recovery_per_day"] * self.dt_days, 1.0)
-        relative = self.kremlin.elite_support / np.maximum(p["kremlin.elite_support"], 1e-9)
+        rate = self.constant(
+            "kremlin.recovery", lambda: np.minimum(p["kremlin.support_recovery_per_day"] * self.dt_days, 1.0)
+        )
+        start = self.constant("kremlin.start_support", lambda: np.maximum(p["kremlin.elite_support"], 1e-9))
+        relative = self.kremlin.elite_support / start
         target = p["kremlin.public_support"] * (0.5 + 0.5 * relative)
         self.opinion += (target - self.opinion) * rate
         self.opinion -= p["kremlin.public_storm_erosion_per_day"] * self.storm * self.dt_days
-        np.clip(self.opinion, 0, 1, out=self.opinion)
+        clip(self.opinion, 0, 1, out=self.opinion)
 
     def series_values(self) -> tuple[np.ndarray, ...]:
         """The key series this step, in the order of sim.outputs.SERIES."""
@@ -489,12 +658,18 @@ class StormModel(mesa.Model):
         other replicates, and a replicate alone would differ from the same one
         inside a batch.
         """
+        if self.R - np.count_nonzero(self.alive) == self._n_frozen:
+            return  # nobody ended since the last call
         new = ~self.alive & ~self._frozen
-        if not new.any():
-            return
+        idx = positions(new)
         for key, values in self._figures().items():
-            self._final[key] = np.where(new, values, self._final.get(key, values))
-        self._frozen |= new
+            kept = self._final.get(key)
+            if kept is None:
+                self._final[key] = np.where(new, values, values)
+            else:
+                kept[idx] = values[idx]
+        self._frozen[idx] = True
+        self._n_frozen += len(idx)
 
     def results(self) -> pd.DataFrame:
         """One row per replicate: its id, its world (draw and drawn values), outcome and figures."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .agents import Actor
+from .agents import Actor, at, clip, positions
 from .outputs import MUTINY_ENDS
 from .params import INTERCEPT_FACTIONS
 
@@ -26,6 +26,7 @@ class MutinyEnd(IntEnum):
 
 assert tuple(e.name for e in MutinyEnd) == ("NONE", "MEDIATED", "SUPPRESSED", "REACHED")
 assert len(MUTINY_ENDS) == len(MutinyEnd)
+_NONE, _REACHED = int(MutinyEnd.NONE), int(MutinyEnd.REACHED)
 
 
 class Wagner(Actor):
@@ -103,34 +104,58 @@ class Wagner(Actor):
         # Resistance at the step's midpoint (one predictor pass), so the march
         # does not depend on the step length.
         dt = self.model.dt_hours
-        ahead = self.pace * (1 - self.resistance(self.distance)) * dt / 2
-        resistance = self.resistance(np.maximum(self.distance - ahead, 0))
-        accepts, t_accept = self.consider_deal(self.defences(np.maximum(self.distance - ahead, 0)))
+        parts = self._resistance_parts()
+        ahead = self.pace * (1 - self.resistance(self.distance, parts)) * dt / 2
+        mid = np.maximum(self.distance - ahead, 0)
+        defences = self.defences(mid, parts[0])
+        resistance = self.resistance(mid, parts, defences)
+        accepts, t_accept = self.consider_deal(defences)
         self.hold_up()
         self.march(resistance, np.where(accepts, t_accept, dt))
         arrived = self.check_arrival()
         self.halt(accepts & ~arrived, t_accept)
-        self.face_loyal_forces()
+        self.face_loyal_forces(parts[1])
         self.talks_from[:] = 0.0
 
-    def defences(self, distance: np.ndarray) -> np.ndarray:
-        """How far Moscow's prepared defences stand in the way at ``distance`` (0-1): prepared
-        over time once the mutiny starts, and deeper the nearer the city."""
+    def _preparation(self) -> np.ndarray:
+        """How far Moscow's defences are prepared (0-1), from the mutiny's start at the step's midpoint."""
         m = self.model
         since = m.hours + m.dt_hours / 2 - self.started_h
-        prep = np.clip(since / m.adjusted("defence.prep_hours", self.p("defence.prep_h")), 0, 1)
-        near = np.clip(1 - distance / self.p("defence.radius_km"), 0, 1)
-        return prep * near
+        return clip(since / m.adjusted("defence.prep_hours", self.p("defence.prep_h")), 0, 1)
 
-    def resistance(self, distance: np.ndarray) -> np.ndarray:
-        """Share of speed lost at ``distance``: en-route resistance plus Moscow's prepared defences."""
+    def _resistance_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What the step's resistance is made of wherever the column is (made once a step): the
+        defences' preparation, the loyal forces' mean loyalty and the en-route resistance."""
         m = self.model
         loyal = 0.5 * (m.factions["army"].loyalty + m.factions["rosgvardia"].loyalty)
-        r = self.p("defence.en_route_resistance") * (0.5 + loyal) + self.p(
-            "defence.moscow_resistance"
-        ) * self.defences(distance) * loyal / self.p("defence.reference_loyalty")
-        r = m.adjusted("march.resistance", np.clip(r, 0, 1))
-        return np.clip(r, 0, self.p("defence.max_resistance"))
+        return self._preparation(), loyal, self.p("defence.en_route_resistance") * (0.5 + loyal)
+
+    def defences(self, distance: np.ndarray, prep: np.ndarray | None = None) -> np.ndarray:
+        """How far Moscow's prepared defences stand in the way at ``distance`` (0-1): prepared
+        over time once the mutiny starts, and deeper the nearer the city. ``prep``: the
+        preparation, if the caller has it."""
+        near = clip(1 - distance / self.p("defence.radius_km"), 0, 1)
+        return (self._preparation() if prep is None else prep) * near
+
+    def resistance(
+        self,
+        distance: np.ndarray,
+        parts: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        defences: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Share of speed lost at ``distance``: en-route resistance plus Moscow's prepared defences.
+
+        ``parts`` (:meth:`_resistance_parts`) and ``defences`` (at ``distance``), if the caller has them.
+        """
+        m = self.model
+        prep, loyal, en_route = self._resistance_parts() if parts is None else parts
+        if defences is None:
+            defences = self.defences(distance, prep)
+        r = en_route + self.p("defence.moscow_resistance") * defences * loyal / self.p(
+            "defence.reference_loyalty"
+        )
+        r = m.adjusted("march.resistance", clip(r, 0, 1))
+        return clip(r, 0, self.p("defence.max_resistance"))
 
     def consider_deal(self, defences: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Whether Wagner accepts the deal in this step, and when (hours into the step).
@@ -158,16 +183,17 @@ class Wagner(Actor):
     def hold_up(self) -> None:
         """A hold-up on the road costs the column an exponentially distributed spell of hours."""
         m = self.model
-        hit = self.marching & m.hazard(self.p("wagner.holdup_per_h"), "wagner.holdup")
-        if hit.any():
-            spell = -self.p("wagner.holdup_hours") * np.log1p(-m.draw("wagner.holdup_hours"))
-            self.delay_owed += np.where(hit, spell, 0.0)
+        hit = positions(m.hazard(self.p("wagner.holdup_per_h"), "wagner.holdup", among=self.marching))
+        if len(hit):  # a few columns: only their spells are drawn
+            spell = -at(self.p("wagner.holdup_hours"), hit) * np.log1p(-m.draw("wagner.holdup_hours", hit))
+            self.delay_owed[hit] += spell
 
     def march(self, resistance: np.ndarray, until: np.ndarray) -> None:
         """Move the column from its departure (or the step's start) until ``until`` (hours into the step)."""
         m = self.model
-        depart = np.clip(self.started_h + self.p("wagner.departure_h") - m.hours, 0, None)
-        available = np.where(self.marching, np.clip(until - depart, 0, None), 0.0)
+        # np.maximum(x, 0) is what np.clip(x, 0, None) calls.
+        depart = np.maximum(self.started_h + self.p("wagner.departure_h") - m.hours, 0)
+        available = np.where(self.marching, np.maximum(until - depart, 0), 0.0)
         waited = np.minimum(self.delay_owed, available)
         self.delay_owed -= waited
         hours = available - waited
@@ -206,45 +232,57 @@ class Wagner(Actor):
             when,
         )
 
-    def face_loyal_forces(self) -> None:
+    def face_loyal_forces(self, loyal: np.ndarray | None = None) -> None:
         """Loyal forces engage the column now and then (more loyal, more often; more near Moscow);
-        each engagement destroys part of its strength, and a broken column is suppressed."""
+        each engagement destroys part of its strength, and a broken column is suppressed.
+
+        ``loyal``: the loyal forces' mean loyalty, if the caller has it.
+        """
         m = self.model
-        loyal = 0.5 * (m.factions["army"].loyalty + m.factions["rosgvardia"].loyalty)
-        near = np.clip(1 - self.distance / self.p("defence.radius_km"), 0, 1)
+        if loyal is None:
+            loyal = 0.5 * (m.factions["army"].loyalty + m.factions["rosgvardia"].loyalty)
+        near = clip(1 - self.distance / self.p("defence.radius_km"), 0, 1)
         rate = self.p("defence.engage_per_h") * loyal / self.p("defence.reference_loyalty") * (0.5 + near)
-        hit = self.marching & m.hazard(rate, "defence.engage")
-        if hit.any():
-            damage = self.p("defence.engage_damage") * m.draw("defence.damage")
-            self.strength = self.strength - np.where(hit, damage, 0.0)
-            self.engagements += hit
-            m.log(hit, "loyal forces", "engage the column", "air and ground attacks; aircraft are shot down")
+        hit = positions(m.hazard(rate, "defence.engage", among=self.marching))
+        if len(hit):  # a few columns are engaged: only their damage is drawn
+            damage = at(self.p("defence.engage_damage"), hit) * m.draw("defence.damage", hit)
+            strength = self.strength.copy()
+            strength[hit] = strength[hit] - damage
+            self.strength = strength
+            self.engagements[hit] += 1
+            m.log_at(
+                hit[m.alive[hit]],
+                "loyal forces",
+                "engage the column",
+                "air and ground attacks; aircraft are shot down",
+            )
         crushed = self.marching & (self.strength < self.p("wagner.suppressed_below"))
         self.end_mutiny(crushed, MutinyEnd.SUPPRESSED, np.full(m.R, m.dt_hours))
         m.log(crushed, self.name, "suppressed", "the column is broken up by loyal forces")
 
-    def end_mutiny(self, mask: np.ndarray, code: int, at: np.ndarray) -> None:
-        """End the mutiny where ``mask``, ``at`` hours into the current step."""
+    def end_mutiny(self, mask: np.ndarray, code: int, when: np.ndarray) -> None:
+        """End the mutiny where ``mask``, ``when`` hours into the current step."""
         m = self.model
-        mask = mask & self.marching
-        if not mask.any():
+        idx = positions(mask & self.marching)
+        if not len(idx):
             return
-        self.marching &= ~mask
-        self.mutiny_end = np.where(mask, np.int8(code), self.mutiny_end)
-        self.mutiny_hours = np.where(mask, m.hours + at - self.started_h, self.mutiny_hours)
+        self.marching[idx] = False
+        self.mutiny_end = self.mutiny_end.copy()
+        self.mutiny_end[idx] = code
+        self.mutiny_hours = self.mutiny_hours.copy()
+        self.mutiny_hours[idx] = m.hours + when[idx] - self.started_h[idx]
         # The closer the column came, the more the leader's standing suffers, for good.
-        hit = np.where(mask, self.progress, 0.0)
-        m.kremlin.shift(support=-self.p("wagner.mutiny_cost") * hit)
-        m.kremlin.wound(self.p("wagner.mutiny_legitimacy") * hit)
+        hit = 1 - self.distance[idx] / at(self.p("wagner.start_km"), idx)
+        m.kremlin.shift_at(idx, support=-at(self.p("wagner.mutiny_cost"), idx) * hit)
+        m.kremlin.wound_at(idx, at(self.p("wagner.mutiny_legitimacy"), idx) * hit)
 
     def face_revenge(self) -> None:
         """After a halted or crushed mutiny, the regime may kill the mutiny's leader."""
         m = self.model
-        exposed = (
-            self.leader_alive & (self.mutiny_end > MutinyEnd.NONE) & (self.mutiny_end != MutinyEnd.REACHED)
-        )
+        # Plain ints: comparing an array with an IntEnum member costs a conversion each time.
+        exposed = self.leader_alive & (self.mutiny_end > _NONE) & (self.mutiny_end != _REACHED)
         if exposed.any():
-            self.die(exposed & m.hazard(self.p("kremlin.revenge_per_day"), "kremlin.revenge", per="day"))
+            self.die(m.hazard(self.p("kremlin.revenge_per_day"), "kremlin.revenge", per="day", among=exposed))
 
     def die(self, mask: np.ndarray) -> None:
         """The mutiny's leader dies: the group loses its figurehead, the elite takes the lesson."""
@@ -280,8 +318,8 @@ class Mediator(Actor):
         waiting = w.marching & ~self.called
         asked = waiting & m.kremlin.mediation_sought
         rate = m.adjusted("mediator.initiative_rate", self.p("mediator.initiative_per_h"))
-        unasked, t_unasked = m.hazard_at(rate, "mediator.initiative")
-        calls = asked | (waiting & unasked)
+        unasked, t_unasked = m.hazard_at(rate, "mediator.initiative", among=waiting)
+        calls = asked | unasked
         if not calls.any():
             return
         offset = np.where(asked, np.minimum(m.kremlin.mediation_offset, t_unasked), t_unasked)
@@ -300,10 +338,26 @@ class Mediator(Actor):
     def record(self, recorded: np.ndarray, offset: np.ndarray) -> None:
         """The service with the most capability keeps the recording."""
         m = self.model
-        caps = np.stack([m.factions[f].capability for f in INTERCEPT_FACTIONS])
-        pick = m.draw("mediator.recorder") * caps.sum(axis=0)
-        holder = (np.cumsum(caps, axis=0) > pick).argmax(axis=0)
+        idx = positions(recorded)
+        if not len(idx):
+            return
+        # Capability cumulated service by service, for the recorded replicates only:
+        # the very sums of a cumulative sum over stacked rows, without the stack.
+        cumulated: list[np.ndarray] = []
+        for name in INTERCEPT_FACTIONS:
+            cap = m.factions[name].capability[idx]
+            cumulated.append(cap if not cumulated else cumulated[-1] + cap)
+        pick = m.draw("mediator.recorder", idx) * cumulated[-1]
+        holder = np.zeros(len(idx), dtype=np.intp)  # the first service past the pick (0 if none)
+        for i in reversed(range(len(cumulated))):
+            holder = np.where(cumulated[i] > pick, i, holder)
         for i, name in enumerate(INTERCEPT_FACTIONS):
-            got = recorded & (holder == i)
-            m.factions[name].call_recording |= got
-            m.log(got, name, "records the call", f"the call is intercepted and kept by {name}", offset)
+            got = idx[holder == i]
+            m.factions[name].call_recording[got] = True
+            m.log_at(
+                got[m.alive[got]],
+                name,
+                "records the call",
+                f"the call is intercepted and kept by {name}",
+                offset,
+            )

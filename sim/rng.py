@@ -21,14 +21,28 @@ _S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
 _TO_UNIT = 2.0**-53
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser, in place on a uint64 array; returns it."""
-    x ^= x >> _S30
+def _mix(x: np.ndarray, tmp: np.ndarray | None = None) -> np.ndarray:
+    """SplitMix64 finaliser, in place on a uint64 array; returns it.
+
+    ``tmp``, an array of x's shape, takes the shifted copies (no temporaries).
+    """
+    if tmp is None:
+        tmp = np.empty_like(x)
+    np.right_shift(x, _S30, out=tmp)
+    x ^= tmp
     x *= _M1
-    x ^= x >> _S27
+    np.right_shift(x, _S27, out=tmp)
+    x ^= tmp
     x *= _M2
-    x ^= x >> _S31
+    np.right_shift(x, _S31, out=tmp)
+    x ^= tmp
     return x
+
+
+def _to_unit(x: np.ndarray) -> np.ndarray:
+    """The top 53 bits of each uint64 as a float in [0, 1) (shifts ``x`` in place)."""
+    x >>= _S11
+    return x * _TO_UNIT
 
 
 def _mix_int(v: int) -> int:
@@ -56,8 +70,7 @@ def keyed_uniform(seed: int, ids: np.ndarray, site: np.uint64) -> np.ndarray:
     seed_key = np.uint64(_mix_int(int(seed) * _GOLDEN + 3))
     x = _mix(np.asarray(ids, dtype=np.uint64) * np.uint64(_GOLDEN) ^ seed_key)
     x ^= site
-    _mix(x)
-    return (x >> _S11) * _TO_UNIT
+    return _to_unit(_mix(x))
 
 
 class Streams:
@@ -70,12 +83,13 @@ class Streams:
         ids = np.asarray(replicate_ids, dtype=np.uint64) * np.uint64(_GOLDEN)
         self._base = _mix(ids ^ seed_key)
         self._step_key = self._base.copy()
+        self._tmp = np.empty_like(self._base)
 
     def begin_step(self, step: int) -> None:
         """Set the step counter that every following draw is keyed by."""
         step_key = np.uint64(_mix_int((step + 1) * 0xD1B54A32D192ED03))
         np.bitwise_xor(self._base, step_key, out=self._step_key)
-        _mix(self._step_key)
+        _mix(self._step_key, self._tmp)
 
     def fixed(self, site: np.uint64) -> np.ndarray:
         """One U[0, 1) draw per replicate keyed by site alone, the same at any step.
@@ -85,12 +99,14 @@ class Streams:
         common random numbers aligned, so a change that only delays an arrival
         cannot flip the decision by luck.
         """
-        x = self._base ^ site ^ np.uint64(0x632BE59BD9B4E019)
-        _mix(x)
-        return (x >> _S11) * _TO_UNIT
+        x = self._base ^ site
+        x ^= np.uint64(0x632BE59BD9B4E019)
+        return _to_unit(_mix(x, self._tmp))
 
     def uniform(self, site: np.uint64) -> np.ndarray:
         """One U[0, 1) draw per replicate for this step and site."""
-        x = self._step_key ^ site
-        _mix(x)
-        return (x >> _S11) * _TO_UNIT
+        return _to_unit(_mix(self._step_key ^ site, self._tmp))
+
+    def uniform_at(self, site: np.uint64, idx: np.ndarray) -> np.ndarray:
+        """``uniform(site)[idx]``, computed for those replicates only."""
+        return _to_unit(_mix(self._step_key[idx] ^ site))

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import outputs as out
+from .agents import clip
 from .clock import Clock
 from .model import StormModel
 from .outputs import OUTCOMES, SERIES
@@ -40,6 +41,8 @@ from .scenario import Scenario
 
 #: Regular bins per series (plus one underflow and one overflow bin).
 BINS = 1000
+#: Interleaved copies of a histogram that replicates count into (see SeriesHistogram).
+LANES = 4
 QUANTILES = (0.05, 0.25, 0.50, 0.75, 0.95)
 QUANTILE_COLUMNS = ("q05", "q25", "q50", "q75", "q95")
 
@@ -83,46 +86,51 @@ class SeriesHistogram:
         lo = np.array([rng[s][0] for s in SERIES])
         self.scale = self.bins / (np.array([rng[s][1] for s in SERIES]) - lo)
         self.shift = 1.0 - lo * self.scale  # x -> (x - lo) / w + 1, bin 1 starting at lo
-        self.offsets = (np.arange(len(SERIES), dtype=np.int32) * self.width)[:, None]
         self.counts = np.zeros((self.n_steps, len(SERIES), self.width), dtype=np.uint32)
         self.R = int(replicates)
-        self.buf = np.empty((len(SERIES), self.R))
-        self.idx = np.empty((len(SERIES), self.R), dtype=np.int32)
+        # One series at a time, over arrays of one row (they stay in cache).
+        self.buf = np.empty(self.R)
+        self.idx = np.empty(self.R, dtype=np.int32)
+        # Replicates count into LANES interleaved copies of the histogram, summed at
+        # the end: a series where most replicates share a bin (a constant pressure)
+        # would otherwise have every count wait for the one before it.
+        self.lane = (np.arange(self.R) % LANES * (self.width + 1)).astype(np.int32)
         self.alive = np.ones(self.R, dtype=bool)  # running at the start of the step
         self.n_alive = self.R
         self.alive_cols = np.arange(self.R)
-        self.dead_cells = np.zeros(0, dtype=np.intp)
+        self.dead_cols = np.zeros(0, dtype=np.intp)
 
     def __call__(self, model: StormModel) -> None:
         if self.n_alive == 0:
             return
-        buf, idx = self.buf, self.idx
-        for i, values in enumerate(model.series_values()):
-            np.multiply(values, self.scale[i], out=buf[i])
-        buf += self.shift[:, None]
+        few = 2 * self.n_alive < self.R
+        if few:  # most have ended: bin the running ones alone
+            buf, idx, lane = self.buf[: self.n_alive], self.idx[: self.n_alive], self.lane[: self.n_alive]
+        else:  # few have ended: bin everyone, the ended into a trash bin past the end
+            buf, idx, lane = self.buf, self.idx, self.lane
+        top, trash = self.bins + 2, self.width
+        counts = self.counts[model.step_index]
         # Truncation sends everything below 1 (below the range) to bin 0; a NaN
         # casts to the most negative integer (or 0) and is clipped there too.
         with np.errstate(invalid="ignore"):
-            idx[...] = buf
-        np.clip(idx, 0, self.bins + 2, out=idx)
-        idx += self.offsets
-        size = len(SERIES) * self.width
-        if self.n_alive == self.R:
-            flat = np.bincount(idx.ravel(), minlength=size)
-        elif 2 * self.n_alive >= self.R:
-            # Few ended: send their cells to a trash bin past the end, count all.
-            np.put(idx, self.dead_cells, size)
-            flat = np.bincount(idx.ravel(), minlength=size + 1)[:size]
-        else:
-            flat = np.bincount(np.take(idx, self.alive_cols, axis=1).ravel(), minlength=size)
-        self.counts[model.step_index] = flat.reshape(len(SERIES), self.width)
+            for i, values in enumerate(model.series_values()):
+                if few:
+                    values = values[self.alive_cols]
+                np.multiply(values, self.scale[i], out=buf)
+                buf += self.shift[i]
+                idx[...] = buf
+                clip(idx, 0, top, out=idx)
+                idx += lane
+                if not few and len(self.dead_cols):
+                    idx[self.dead_cols] = trash
+                lanes = np.bincount(idx, minlength=LANES * (trash + 1)).reshape(LANES, trash + 1)
+                counts[i] = lanes.sum(axis=0)[:trash]
         n_alive = int(np.count_nonzero(model.alive))
         if n_alive != self.n_alive:  # some ended in this step: they leave from the next one
             self.alive = model.alive.copy()
             self.n_alive = n_alive
             self.alive_cols = np.flatnonzero(self.alive)
-            dead_cols = np.flatnonzero(~self.alive)
-            self.dead_cells = (np.arange(len(SERIES))[:, None] * self.R + dead_cols).ravel()
+            self.dead_cols = np.flatnonzero(~self.alive)
 
     def finish(self) -> np.ndarray:
         """The counts (steps after every replicate ended count nobody)."""
