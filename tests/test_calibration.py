@@ -71,4 +71,4 @@ def test_halts_come_from_the_mechanism_not_a_script(baseline: pd.DataFrame) -> N
     halted = baseline[baseline.mutiny_end == "mediated_halt"]
     assert halted.closest_km_to_moscow.nunique() > 20
     assert halted.mutiny_hours.nunique() > 10
-    assert halted.closest_km_to_moscow.quantile(0.9) - halted.closest_km_to_moscow.quantile(0.1) > 100
+    assert halted.closest_km_to_moscow.quantile(0.9) - halted.closest_km_to_moscow.quantile(0.1) > 30

