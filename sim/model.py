@@ -18,6 +18,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from . import compaction
 from . import hypotheses as hyp
 from . import outputs as out
 from . import uncertain as unc
@@ -74,6 +75,11 @@ class StormModel(mesa.Model):
     replicate. Other keyword arguments are scenario keys (``**{"wagner.speed_kmh":
     40}``), which is how ``mesa.batch_run`` passes its ``parameters``.
     """
+
+    #: Ended replicates are dropped from the arrays (sim/compaction.py) once this share of the
+    #: current ones, and at least COMPACT_MIN of them, have ended since the last time.
+    COMPACT_SHARE = 0.1
+    COMPACT_MIN = 64
 
     def __init__(
         self,
@@ -160,7 +166,9 @@ class StormModel(mesa.Model):
         self._frozen = np.zeros(R, dtype=bool)  # replicates whose figures are kept
         self._n_frozen = 0
         self._final: dict[str, np.ndarray] = {}
-        self.events: list[tuple[Any, str, str, Any, np.ndarray]] = []
+        self.events: list[tuple[Any, str, str, Any, np.ndarray]] = []  # positions: of the full model
+        # While ended replicates are compacted away (sim/compaction.py): where the rest sit.
+        self._compacted: compaction.Compacted | None = None
         self.event_hours: float | None = None  # a shock's own time while it fires
 
         # Agents, in the order they act each step.
@@ -363,7 +371,7 @@ class StormModel(mesa.Model):
             when: Any = self.hours if self.event_hours is None else self.event_hours
             if offset is not None:
                 when = self.hours + offset[idx]
-            self.events.append((when, actor, event, det, idx))
+            self.events.append((when, actor, event, det, self._full_positions(idx)))
 
     def log_at(
         self,
@@ -383,7 +391,11 @@ class StormModel(mesa.Model):
             when: Any = self.hours if self.event_hours is None else self.event_hours
             if offset is not None:
                 when = self.hours + offset[idx]
-            self.events.append((when, actor, event, det, idx))
+            self.events.append((when, actor, event, det, self._full_positions(idx)))
+
+    def _full_positions(self, idx: np.ndarray) -> np.ndarray:
+        """Positions in the full model of the current replicates at ``idx`` (they differ while compacted)."""
+        return idx if self._compacted is None else self._compacted.orig[idx]
 
     def add_storm(self, amount: np.ndarray | float) -> None:
         self.storm += amount
@@ -546,7 +558,12 @@ class StormModel(mesa.Model):
             self.close()
         elif not self.alive.any():
             self.running = False
+            compaction.restore(self)
             self.datacollector.collect(self)
+        elif self._n_frozen >= max(self.COMPACT_MIN, self.COMPACT_SHARE * self.R) and compaction.can_compact(
+            self
+        ):
+            compaction.compact(self)
 
     def fire(self, shock: dict[str, Any]) -> None:
         """Apply a scheduled shock (its handler lives in sim/shocks.py), then the hypotheses' hooks."""
@@ -628,6 +645,7 @@ class StormModel(mesa.Model):
         self.freeze_ended()
         self.hours = float(self.clock.total_hours)
         self.running = False
+        compaction.restore(self)
         self.datacollector.collect(self)
 
     def run(self) -> StormModel:
@@ -675,6 +693,7 @@ class StormModel(mesa.Model):
         """One row per replicate: its id, its world (draw and drawn values), outcome and figures."""
         from .results import results_frame
 
+        compaction.restore(self)
         current = self._figures()
         fig = {
             key: np.where(self._frozen, self._final[key], values) if key in self._final else values

@@ -87,7 +87,11 @@ class SeriesHistogram:
         self.scale = self.bins / (np.array([rng[s][1] for s in SERIES]) - lo)
         self.shift = 1.0 - lo * self.scale  # x -> (x - lo) / w + 1, bin 1 starting at lo
         self.counts = np.zeros((self.n_steps, len(SERIES), self.width), dtype=np.uint32)
-        self.R = int(replicates)
+        self._resize(np.ones(int(replicates), dtype=bool))
+
+    def _resize(self, alive: np.ndarray) -> None:
+        """Arrays for the model's current replicates, ``alive``: those running at the step's start."""
+        self.R = len(alive)
         # One series at a time, over arrays of one row (they stay in cache).
         self.buf = np.empty(self.R)
         self.idx = np.empty(self.R, dtype=np.int32)
@@ -95,10 +99,21 @@ class SeriesHistogram:
         # the end: a series where most replicates share a bin (a constant pressure)
         # would otherwise have every count wait for the one before it.
         self.lane = (np.arange(self.R) % LANES * (self.width + 1)).astype(np.int32)
-        self.alive = np.ones(self.R, dtype=bool)  # running at the start of the step
-        self.n_alive = self.R
-        self.alive_cols = np.arange(self.R)
-        self.dead_cols = np.zeros(0, dtype=np.intp)
+        self.alive = alive
+        self.n_alive = int(np.count_nonzero(alive))
+        self.alive_cols = np.flatnonzero(alive)
+        self.dead_cols = np.flatnonzero(~alive)
+
+    def compact(self, keep: np.ndarray) -> None:
+        """The model kept only the replicates at ``keep`` (sim/compaction.py); counts are integers,
+        so which lane a replicate counts in changes no total."""
+        self._resize(self.alive[keep])
+
+    def restore(self, orig: np.ndarray, total: int) -> None:
+        """The model is back at its full ``total`` replicates, the current ones at ``orig``."""
+        alive = np.zeros(total, dtype=bool)
+        alive[orig] = self.alive
+        self._resize(alive)
 
     def __call__(self, model: StormModel) -> None:
         if self.n_alive == 0:
