@@ -150,15 +150,21 @@ def SpeculativeBadge() -> None:
 def article_line() -> str:
     """'“Title” by Author, Publication, Date' from what the project records about the article."""
     a = state.article()
+    title = a.get("title", "")
+    # Without a byline the engine records a description ("an opinion article on ..."), not a title.
+    if title.lower().startswith("an opinion article"):
+        head, title = title, ""
+    else:
+        head = "an opinion article"
     parts = []
-    if a.get("title"):
-        parts.append(f"“{a['title']}”")
+    if title:
+        parts.append(f"“{title}”")
     if a.get("author"):
         parts.append(f"by {a['author']}")
     tail = ", ".join(a[k] for k in ("publication", "date") if a.get(k))
     if tail:
         parts.append(f"({tail})")
-    return "an opinion article " + " ".join(parts) if parts else "an opinion article"
+    return " ".join([head, *parts])
 
 
 @solara.component

@@ -439,7 +439,12 @@ def article() -> dict[str, str]:
     a field the project does not record is left out rather than guessed.
     """
     meta = getattr(sim.hypotheses, "ARTICLE", None) or {}
-    return {k: str(meta[k]) for k in ("title", "author", "date", "publication", "url") if meta.get(k)}
+    # The engine marks a field its copy lacks as "not recorded ..." rather than omitting it.
+    return {
+        k: str(meta[k])
+        for k in ("title", "author", "date", "publication", "url")
+        if meta.get(k) and not str(meta[k]).startswith("not recorded")
+    }
 
 
 def section_headings() -> list[tuple[str, list[str]]]:

@@ -52,6 +52,7 @@ def test_every_view_carries_banner_hypotheses_and_context(page) -> None:
     assert "opinion article" in text(one(page, "article"))
     note = text(one(page, "what-this-is"))
     assert "Prigozhin's rebellion and martial law" in note
+    assert "not recorded" not in text(one(page, "article"))  # a field the project lacks is left out
     assert one(page, "hypotheses-link").attributes["href"] == "./hypotheses"
 
 
