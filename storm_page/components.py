@@ -15,7 +15,7 @@ from solara.alias import rv as v
 import sim
 from sim.banner import hypotheses_line
 
-from . import state
+from . import reference
 from .inputs import PageInputError
 
 SMALL = "font-size:0.8em;color:#555;line-height:1.3"
@@ -149,7 +149,7 @@ def SpeculativeBadge() -> None:
 
 def article_line() -> str:
     """'“Title” by Author, Publication, Date' from what the project records about the article."""
-    a = state.article()
+    a = reference.article()
     title = a.get("title", "")
     # Without a byline the engine records a description ("an opinion article on ..."), not a title.
     if title.lower().startswith("an opinion article"):
@@ -198,7 +198,7 @@ def WhatThisIs() -> None:
                 "probabilities of real events.",
             )
             H("span", "Article sections the hypotheses cite: ")
-            for section, ids in state.section_headings():
+            for section, ids in reference.section_headings():
                 H("span", f"“{section}” ({', '.join(ids)}); ", style="font-style:italic")
             with H("p", style="margin-top:6px"):
                 H(
