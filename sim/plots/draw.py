@@ -166,7 +166,7 @@ def fan_chart(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
     size = data.groupby(data["outcome"].astype(str))["n"].max()
     few = [g for g in groups if split and size[g] < MIN_GROUP]
     groups = [g for g in groups if g not in few]
-    axes = np.atleast_1d(fig.subplots(rows, 2)).ravel()
+    axes: Any = np.asarray(fig.subplots(rows, 2, squeeze=False)).ravel()
     for ax in axes[len(series) :]:
         ax.set_visible(False)
     for ax, name in zip(axes, series, strict=False):
@@ -216,7 +216,8 @@ def time_to_outcome(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
     from .data import scenario_time
 
     fig = new_figure(11, 6.5)
-    ax_h, ax_c = fig.subplots(1, 2, sharex=True)
+    panels: Any = fig.subplots(1, 2, sharex=True)
+    ax_h, ax_c = panels
     variants = list(dict.fromkeys(data["variant"]))
     styles = ["-", "--", ":"]
     start = scenario_time(manifest, "start") or data["end_time"].min()
