@@ -217,14 +217,13 @@ def sample(dists: Mapping[str, Dist], seed: int, draws: np.ndarray) -> dict[str,
 
 
 def posterior_dir(spec: Any) -> Path | None:
-    """The calibration folder a scenario's ``[uncertain] posterior`` names (relative to its file)."""
+    """The calibration folder a scenario's ``[uncertain] posterior`` names.
+
+    A relative path is read from the current directory, where ``calibrate`` writes its
+    folder (``results/calibrate`` by default), not from the scenario file's directory.
+    """
     name = spec.uncertain.get("posterior") if spec.uncertain else None
-    if not name:
-        return None
-    path = Path(name)
-    if not path.is_absolute() and spec.path:
-        path = Path(spec.path).parent / path
-    return path
+    return Path(name) if name else None
 
 
 @functools.cache

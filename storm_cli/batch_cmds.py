@@ -162,6 +162,11 @@ def register(cli: click.Group) -> None:
         command computes only the missing chunks. Results are identical
         whatever the executor, workers and chunk size.
         """
+        from .experiment_cmds import is_experiment_file, run_experiment_file
+
+        if is_experiment_file(scenario):  # an experiment file: every cell into one tidy table
+            run_experiment_file(scenario, str(out_dir), runs, seed, force)
+            return
         if executor is None:
             if scheduler is not None:
                 executor = "dask"

@@ -30,35 +30,54 @@ def register(cli: click.Group) -> None:
         An experiment file is TOML with an [experiment] table: scenarios,
         [[variants]] (overrides, hypotheses on/off, interventions) and a
         [design] of parameters; every cell runs the same replicates with the
-        same seed. The format: docs/experiments.md.
+        same seed. The format: docs/experiments.md. ``batch EXPERIMENT`` does the same.
         """
-        from sim import experiments as ex
-        from sim.analysis import summary as sm
-        from sim.catalog import resolve
+        run_experiment_file(experiment_file, out, runs, seed, overwrite)
 
-        with translate_errors():
-            path = resolve(experiment_file)
-            exp = ex.load_experiment(path)
-            exp.runs = runs if runs is not None else exp.runs
-            exp.seed = seed if seed is not None else exp.seed
-            ex.check_size(exp)  # again: --runs may raise the count
-            exp.cells()  # every override checked before the output directory is touched
-            sm.prepare_out(out, overwrite)
-            progress = _progress() if sys.stderr.isatty() else None
-            result = ex.run_experiment(exp, progress=progress)
-            written = result.write(out, overwrite=True)
-        click.echo(BANNER)
-        click.echo(hypotheses_line(result.manifest()["hypotheses_on"]) + " (in some cells; see summary.csv)")
-        click.echo(
-            f"{exp.title or path} (hash {exp.hash}), seed {exp.seed}, {exp.runs:,} replicates per cell"
-        )
-        table = result.summary[result.summary["variable"] == "outcome"]
-        mean = table.groupby(["scenario", "variant", "outcome"], observed=True, sort=False)[
-            "probability"
-        ].mean()
-        wide = mean.unstack("outcome")
-        click.echo(wide.to_string(float_format=lambda x: f"{x:6.1%}"))
-        click.echo(f"\nwrote {written}/ (manifest.json, outcomes.parquet, summary.csv)")
+
+def is_experiment_file(name: str) -> bool:
+    """Whether ``name`` is a readable TOML file with an [experiment] table (a small, regular file)."""
+    import stat
+    import tomllib
+    from pathlib import Path
+
+    path = Path(name)
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > 2**20 or path.suffix != ".toml":
+            return False
+        return "experiment" in tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError, RecursionError):
+        return False  # the scenario loader gives the proper error
+
+
+def run_experiment_file(
+    experiment_file: str, out: str, runs: int | None, seed: int | None, overwrite: bool
+) -> None:
+    """The ``experiment`` command's body (also what ``batch`` runs on an experiment file)."""
+    from sim import experiments as ex
+    from sim.analysis import summary as sm
+    from sim.catalog import resolve
+
+    with translate_errors():
+        path = resolve(experiment_file)
+        exp = ex.load_experiment(path)
+        exp.runs = runs if runs is not None else exp.runs
+        exp.seed = seed if seed is not None else exp.seed
+        ex.check_size(exp)  # again: --runs may raise the count
+        exp.cells()  # every override checked before the output directory is touched
+        sm.prepare_out(out, overwrite)
+        progress = _progress() if sys.stderr.isatty() else None
+        result = ex.run_experiment(exp, progress=progress)
+        written = result.write(out, overwrite=True)
+    click.echo(BANNER)
+    click.echo(hypotheses_line(result.manifest()["hypotheses_on"]) + " (in some cells; see summary.csv)")
+    click.echo(f"{exp.title or path} (hash {exp.hash}), seed {exp.seed}, {exp.runs:,} replicates per cell")
+    table = result.summary[result.summary["variable"] == "outcome"]
+    mean = table.groupby(["scenario", "variant", "outcome"], observed=True, sort=False)["probability"].mean()
+    wide = mean.unstack("outcome")
+    click.echo(wide.to_string(float_format=lambda x: f"{x:6.1%}"))
+    click.echo(f"\nwrote {written}/ (manifest.json, outcomes.parquet, summary.csv)")
 
 
 def _progress():  # type: ignore[no-untyped-def]

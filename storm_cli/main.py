@@ -130,6 +130,10 @@ def list_cmd() -> None:
         with translate_errors():
             spec = catalog.load(path)
         on = ", ".join(spec.hypotheses_on) or "none"
+        if "posterior" in spec.uncertain:
+            on = "every switch drawn from a calibration's posterior (run calibrate first)"
+        elif spec.hypotheses_uncertain:
+            on += f"; drawn per replicate: {', '.join(spec.hypotheses_uncertain)}"
         click.echo(f"  {path.stem:<24} {spec.title}")
         click.echo(f"  {'':<24} file: scenarios/{path.name}; hypotheses on: {on}")
     click.echo("\nHypotheses (all speculative)")

@@ -14,6 +14,8 @@ from .common import OneLineUsageError, seed_option, translate_errors
 
 #: What to run when the page's packages are missing (the main set-up installs the package alone).
 VIZ_HINT = ".venv/bin/python -m pip install -e '.[viz]'"
+#: How to make a calibration folder for ``--posterior``.
+POSTERIOR_HINT = "make one with: perfect-storm calibrate --out results/calibrate"
 #: The page keeps seeds exact in the browser (JavaScript numbers): 0 .. 2**53 - 1.
 PAGE_MAX_SEED = 2**53 - 1
 
@@ -24,6 +26,25 @@ def missing_viz_package() -> str | None:
         if importlib.util.find_spec(name) is None:
             return name
     return None
+
+
+def check_posterior(folder: Path) -> None:
+    """A finished calibration of this engine, read by sim.calibration's loader; else one line, exit 2.
+
+    The page reads only this folder: the browser never names one.
+    """
+    from sim import calibration as cal
+
+    try:
+        cal.load_posterior(folder)
+    except (cal.CalibrationUsage, cal.CalibrationError) as err:
+        detail = getattr(err, "detail", None) or str(err)
+        hint = "" if "calibrate" in detail else f"; {POSTERIOR_HINT}"
+        raise OneLineUsageError(f"--posterior: {detail.splitlines()[0]}{hint}") from None
+    except (KeyError, TypeError, AttributeError) as err:  # a manifest that lacks what a calibration has
+        raise OneLineUsageError(
+            f"--posterior: {folder}: not a readable calibration (its manifest lacks {err})"
+        ) from None
 
 
 def register(cli: click.Group) -> None:
@@ -46,22 +67,41 @@ def register(cli: click.Group) -> None:
         "--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="Port to listen on."
     )
     @click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
+    @click.option(
+        "--posterior",
+        "posterior",
+        metavar="DIR",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="A calibration folder (perfect-storm calibrate --out DIR): enables 'given what history "
+        "shows' and the hypotheses' evidence.",
+    )
     @seed_option
     def viz_cmd(
-        scenario: str, scenario_dir: str | None, host: str, port: int, no_browser: bool, seed: int
+        scenario: str,
+        scenario_dir: str | None,
+        host: str,
+        port: int,
+        no_browser: bool,
+        posterior: Path | None,
+        seed: int,
     ) -> None:
         """Serve the interactive classroom page for SCENARIO (default mutiny_2023).
 
         World A against world B on common random numbers, the outcome
         distribution, and one replicate stepped, played or run to the end.
         Works offline. The page loads scenarios only from the catalogue,
-        SCENARIO and --scenarios.
+        SCENARIO and --scenarios. With --posterior DIR (a calibration), a
+        switch runs the world given what history shows, and the hypotheses
+        page shows each hypothesis's evidence.
         """
         if seed > PAGE_MAX_SEED:
             raise OneLineUsageError(f"--seed: the page takes seeds from 0 to {PAGE_MAX_SEED:,}")
         with translate_errors():
             path = catalog.resolve(scenario)
             spec = sim.load_scenario(path)
+        if posterior is not None:
+            check_posterior(posterior)
         missing = missing_viz_package()
         if missing:
             raise click.ClickException(
@@ -85,4 +125,5 @@ def register(cli: click.Group) -> None:
             open_browser=not no_browser,
             scenario_file=None if shipped else str(Path(path).resolve()),
             scenario_dir=str(Path(scenario_dir).resolve()) if scenario_dir else None,
+            posterior=str(posterior.resolve()) if posterior is not None else None,
         )

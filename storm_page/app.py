@@ -1,9 +1,10 @@
 """The classroom page: ``perfect-storm viz`` (or ``solara run storm_page.app``).
 
 Two routes: ``/`` (the dashboard) and ``/hypotheses`` (the hypotheses' reference,
-docs/hypotheses.md). Both carry the banner. The page's whole state lives in the
-URL's query string (storm_page.state.to_query), so a prepared lesson is a
-bookmark and a reload keeps it. The replicate is a Mesa model (sim.StormModel)
+docs/hypotheses.md, and their evidence from the calibration ``viz --posterior DIR``
+gave). Both carry the banner. The page's whole state lives in the URL's query
+string (storm_page.state.to_query), so a prepared lesson is a bookmark and a
+reload keeps it. The replicate is a Mesa model (sim.StormModel)
 stepped by the page's own throttled controls (storm_page.replicate) rather than
 SolaraViz's, whose play loop changes state on every step (issue 10).
 """
@@ -17,7 +18,7 @@ import solara
 
 from sim.banner import hypotheses_line
 
-from . import numbers, state
+from . import history, numbers, reference, state
 from .components import (
     CSS,
     NOTICE,
@@ -31,6 +32,7 @@ from .components import (
     guarded,
 )
 from .controls import Sidebar
+from .evidence import EvidenceSection
 from .inputs import ENV_SCENARIO, ENV_SEED  # noqa: F401 - re-exported for tests and the benchmark
 from .replicate import ReplicateCard
 from .views import Comparison, Distribution
@@ -107,10 +109,16 @@ def Page() -> None:
     solara.Style(CSS + (PRESENT_CSS if page.present else ""))
     Sidebar(page, update)
     with H("div", cls="storm-main", testid="main"):
-        extra = None
+        extras = []
         if page.pinned is not None:
-            extra = "World A (pinned): " + hypotheses_line(spec_a.hypotheses_on)
-        Banner(spec.hypotheses_on, extra=extra)
+            extras.append("World A (pinned): " + hypotheses_line(spec_a.hypotheses_on))
+        cal = history.status()[0] if page.posterior else None
+        if cal is not None:
+            extras.append(
+                "Outcome distribution given what history shows: every hypothesis switch drawn per "
+                f"replicate from the posterior in {cal.name}"
+            )
+        Banner(spec.hypotheses_on, extra=" · ".join(extras) or None)
         Notice()
         if page.present:
             solara.Button(
@@ -123,7 +131,8 @@ def Page() -> None:
         with ErrorBoundary():
             # Presentation mode stacks the cards: at 1280x720 in large type each needs the full width.
             with solara.ColumnsResponsive(default=12, large=[12, 12] if page.present else [5, 7]):
-                Distribution(spec, w.seed, w.runs, page.uncertain)
+                written = state.load_written(w.scenario)
+                Distribution(spec, w.seed, w.runs, page.uncertain, cal is not None, written)
                 Comparison(page, update)
         with ErrorBoundary():
             # Play state is the page's: a new world mid-play goes on playing the new replicate.
@@ -134,16 +143,20 @@ def Page() -> None:
 
 @solara.component
 def HypothesesPage() -> None:
-    """docs/hypotheses.md, under the banner."""
+    """The evidence from history (with ``viz --posterior``) and docs/hypotheses.md, under the banner."""
     solara.Title("Perfect Storm — hypotheses")
     Banner([], line="Every hypothesis below is speculative; the classroom page shows which are on.")
     with solara.Div(style="max-width:1000px;padding:0 12px"):
         H("p", "This page lists every hypothesis; the classroom page says which are on.")
         H("a", "← back to the classroom page", testid="back-link", attrs={"href": "./"})
+        with ErrorBoundary():
+            EvidenceSection()
         # Rendered with python-markdown: solara.Markdown would fetch KaTeX, which the offline
         # asset bundle (solara-assets) does not carry.
         solara.HTML(
-            tag="div", unsafe_innerHTML=state.hypotheses_html(), attributes={"data-testid": "hypotheses-doc"}
+            tag="div",
+            unsafe_innerHTML=reference.hypotheses_html(),
+            attributes={"data-testid": "hypotheses-doc"},
         )
 
 

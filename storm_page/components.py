@@ -15,7 +15,7 @@ from solara.alias import rv as v
 import sim
 from sim.banner import hypotheses_line
 
-from . import state
+from . import reference
 from .inputs import PageInputError
 
 SMALL = "font-size:0.8em;color:#555;line-height:1.3"
@@ -149,16 +149,22 @@ def SpeculativeBadge() -> None:
 
 def article_line() -> str:
     """'“Title” by Author, Publication, Date' from what the project records about the article."""
-    a = state.article()
+    a = reference.article()
+    title = a.get("title", "")
+    # Without a byline the engine records a description ("an opinion article on ..."), not a title.
+    if title.lower().startswith("an opinion article"):
+        head, title = title, ""
+    else:
+        head = "an opinion article"
     parts = []
-    if a.get("title"):
-        parts.append(f"“{a['title']}”")
+    if title:
+        parts.append(f"“{title}”")
     if a.get("author"):
         parts.append(f"by {a['author']}")
     tail = ", ".join(a[k] for k in ("publication", "date") if a.get(k))
     if tail:
         parts.append(f"({tail})")
-    return "an opinion article " + " ".join(parts) if parts else "an opinion article"
+    return " ".join([head, *parts])
 
 
 @solara.component
@@ -192,7 +198,7 @@ def WhatThisIs() -> None:
                 "probabilities of real events.",
             )
             H("span", "Article sections the hypotheses cite: ")
-            for section, ids in state.section_headings():
+            for section, ids in reference.section_headings():
                 H("span", f"“{section}” ({', '.join(ids)}); ", style="font-style:italic")
             with H("p", style="margin-top:6px"):
                 H(

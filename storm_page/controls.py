@@ -16,8 +16,9 @@ import solara
 import sim
 from sim.params import PARAMS
 
-from . import inputs, numbers, state
+from . import history, inputs, numbers, state
 from .components import SMALL, H, SpeculativeBadge, guarded
+from .inputs import PageInputError
 
 Update = Callable[[Callable[[state.PageState], state.PageState]], None]
 
@@ -40,7 +41,7 @@ def Sidebar(page: state.PageState, update: Update) -> None:
             InterventionCard(w.interventions, update, written)
             keys = tuple(state.key_params(written))
             ParameterCard(keys, tuple(spec.params[k] for k in keys), update)
-            ViewCard(page.present, page.uncertain, update)
+            ViewCard(page.present, page.uncertain, page.posterior, update)
 
 
 @solara.component
@@ -146,8 +147,18 @@ def ParameterCard(keys: tuple[str, ...], values: tuple[float, ...], update: Upda
                 )
 
 
+def set_posterior(page: state.PageState, on: bool) -> state.PageState:
+    """Switch "given what history shows"; refused (one line) when the server has no calibration."""
+    if on:
+        cal, why = history.status()
+        if cal is None:  # the switch is disabled, but a widget message can still arrive
+            raise PageInputError(why)
+        return replace(page, posterior=True, uncertain=False)  # the posterior replaces the guesses
+    return replace(page, posterior=False)
+
+
 @solara.component
-def ViewCard(present: bool, uncertain: bool, update: Update) -> None:
+def ViewCard(present: bool, uncertain: bool, posterior: bool, update: Update) -> None:
     with solara.Card("View"):
         solara.Switch(
             label="Presentation mode (large type)",
@@ -159,15 +170,28 @@ def ViewCard(present: bool, uncertain: bool, update: Update) -> None:
             label="Guessed parameters uncertain",
             value=uncertain and available,
             disabled=not available,
-            on_value=guarded(lambda x: update(lambda p: replace(p, uncertain=bool(x)))),
+            on_value=guarded(
+                lambda x: update(lambda p: replace(p, uncertain=bool(x), posterior=p.posterior and not x))
+            ),
         )
         if not available:
             H("div", "(needs the engine's uncertain parameters, not in this version)", style=SMALL)
-        # Issue 8 hook: "given what history shows" runs the posterior once the engine has one.
-        solara.Switch(
-            label="Given what history shows",
-            value=False,
-            disabled=not numbers.posterior_available(),
-        )
-        if not numbers.posterior_available():
-            H("div", "(arrives with the calibration to history, not in this version)", style=SMALL)
+        cal, why = history.status()
+        with H("div", testid="posterior-switch"):
+            solara.Switch(
+                label="Given what history shows",
+                value=posterior and cal is not None,
+                disabled=cal is None,
+                on_value=guarded(lambda x: update(lambda p: set_posterior(p, bool(x)))),
+            )
+        if cal is None:
+            H("div", why, testid="posterior-how", style=SMALL)
+        else:
+            on = ", ".join(cal.scenarios) or "its scenarios"
+            H(
+                "div",
+                f"Draws from the posterior in {cal.name} (calibrated on {on}); the hypotheses page "
+                "shows each hypothesis's evidence.",
+                testid="posterior-from",
+                style=SMALL,
+            )

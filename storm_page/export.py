@@ -62,15 +62,21 @@ def _bars(tables: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def distribution_png(table: pd.DataFrame, spec: sim.Scenario, seed: int, runs: int) -> bytes:
-    """The outcome distribution of one world (sim.plots.draw.outcome_bars)."""
+def distribution_png(table: pd.DataFrame, spec: sim.Scenario, seed: int, runs: int, given: str = "") -> bytes:
+    """The outcome distribution of one world (sim.plots.draw.outcome_bars).
+
+    ``given`` names what a posterior ensemble is conditional on: it labels the bars, since the
+    footer's hypotheses line cannot say that every switch was drawn.
+    """
     from sim.plots import draw
 
-    return _png(draw.outcome_bars(_bars([(spec.name, table)]), _manifest(spec, seed, runs)))
+    variant = f"{spec.name}, {given}" if given else spec.name
+    return _png(draw.outcome_bars(_bars([(variant, table)]), _manifest(spec, seed, runs)))
 
 
-def distribution_csv(table: pd.DataFrame, spec: sim.Scenario, seed: int, runs: int) -> bytes:
-    return csv_bytes(table, _manifest(spec, seed, runs))
+def distribution_csv(table: pd.DataFrame, spec: sim.Scenario, seed: int, runs: int, given: str = "") -> bytes:
+    """The distribution's table; a posterior ensemble's rows say what they are conditional on."""
+    return csv_bytes(table.assign(given=given) if given else table, _manifest(spec, seed, runs))
 
 
 def ab_png(diffs: pd.DataFrame, spec_a: sim.Scenario, spec_b: sim.Scenario, seed: int, runs: int) -> bytes:

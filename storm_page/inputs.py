@@ -9,7 +9,8 @@ range, and never a server path.
 Scenarios come only from the catalogue (``scenarios/``) and from files given on
 the command line (``perfect-storm viz FILE`` or ``--scenarios DIR``): the page
 knows them by name, maps a name to a path on the server, and loads regular files
-only (a named pipe would hang a server thread).
+only (a named pipe would hang a server thread). Likewise the calibration behind
+"given what history shows" comes only from ``viz --posterior DIR``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ ENV_SCENARIO = "STORM_PAGE_SCENARIO"
 ENV_SEED = "STORM_PAGE_SEED"
 ENV_SCENARIO_DIR = "STORM_PAGE_SCENARIO_DIR"
 ENV_SCENARIO_FILE = "STORM_PAGE_SCENARIO_FILE"
+#: The calibration folder ``viz --posterior DIR`` gave (checked by the command before serving).
+ENV_POSTERIOR = "STORM_PAGE_POSTERIOR"
 
 DEFAULT_SCENARIO = "mutiny_2023"
 RUN_CHOICES = (1000, 2000, 5000)
@@ -123,6 +126,12 @@ def default_scenario() -> str:
                 return name
     wanted = os.environ.get(ENV_SCENARIO) or DEFAULT_SCENARIO
     return wanted if wanted in table else next(iter(table))
+
+
+def posterior_folder() -> Path | None:
+    """The calibration folder the command line gave, or None: the browser never names one."""
+    folder = os.environ.get(ENV_POSTERIOR)
+    return Path(folder) if folder else None
 
 
 def default_seed() -> int:

@@ -8,7 +8,6 @@ shifts, aligned stories) rather than page-local copies.
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import math
 import threading
@@ -102,6 +101,11 @@ PREFETCH = _Prefetcher()
 def prefetch(specs: list[sim.Scenario], seed: int, runs: int) -> None:
     """Compute these ensembles in the background (see :class:`_Prefetcher`)."""
     PREFETCH.request(specs, seed, runs)
+
+
+def cached(key: tuple[Any, ...], make: Any) -> pd.DataFrame:
+    """An ensemble made by ``make()``, kept with the others under ``key`` (storm_page.history)."""
+    return _ENSEMBLES.get(key, make)
 
 
 def clear_caches() -> None:
@@ -279,18 +283,14 @@ def parameter_band(df: pd.DataFrame, low_q: float = 0.05, high_q: float = 0.95) 
 
 
 def uncertain_ensemble(spec: sim.Scenario, seed: int, runs: int) -> pd.DataFrame | None:
-    """The ensemble with every guessed parameter drawn per draw of replicates (``uncertain="guesses"``)."""
+    """The ensemble with every guessed parameter drawn per draw of replicates (``uncertain="guesses"``).
+
+    "Given what history shows" (storm_page.history) draws from a posterior instead; both feed
+    :func:`parameter_band`."""
     if not uncertainty_available():
         return None
     draws = DRAWS if runs % DRAWS == 0 else 1
     return _ENSEMBLES.get(
         ("uncertain", spec_hash(spec), seed, runs),
         lambda: sim.simulate(spec, runs=runs, seed=seed, uncertain="guesses", draws=draws),
-    )
-
-
-def posterior_available() -> bool:
-    """Hook for issue 8 ("given what history shows"): off until the engine has a posterior."""
-    return importlib.util.find_spec("sim.calibration") is not None and hasattr(
-        importlib.import_module("sim.calibration"), "posterior"
     )

@@ -15,7 +15,7 @@ import threading
 import time
 import webbrowser
 
-from .inputs import ENV_SCENARIO, ENV_SCENARIO_DIR, ENV_SCENARIO_FILE, ENV_SEED
+from .inputs import ENV_POSTERIOR, ENV_SCENARIO, ENV_SCENARIO_DIR, ENV_SCENARIO_FILE, ENV_SEED
 
 APP = "storm_page.app"
 
@@ -37,11 +37,13 @@ def offline_env(
     seed: int = 0,
     scenario_file: str | None = None,
     scenario_dir: str | None = None,
+    posterior: str | None = None,
 ) -> dict[str, str]:
     """The environment variables a server process of the page needs.
 
     ``scenario`` is a name the page offers; ``scenario_file`` and ``scenario_dir``
-    are the only places outside the catalogue the page may load scenarios from.
+    are the only places outside the catalogue the page may load scenarios from,
+    and ``posterior`` the only calibration folder it may read.
     """
     env = dict(OFFLINE_ENV)
     env["SOLARA_APP"] = APP
@@ -52,6 +54,8 @@ def offline_env(
         env[ENV_SCENARIO_FILE] = scenario_file
     if scenario_dir:
         env[ENV_SCENARIO_DIR] = scenario_dir
+    if posterior:
+        env[ENV_POSTERIOR] = posterior
     return env
 
 
@@ -82,9 +86,10 @@ def serve(
     open_browser: bool = True,
     scenario_file: str | None = None,
     scenario_dir: str | None = None,
+    posterior: str | None = None,
 ) -> None:
     """Run the page until interrupted (blocking)."""
-    os.environ.update(offline_env(scenario, seed, scenario_file, scenario_dir))
+    os.environ.update(offline_env(scenario, seed, scenario_file, scenario_dir, posterior))
     import solara.server.settings as server_settings
     import solara.settings
 

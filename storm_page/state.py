@@ -2,7 +2,8 @@
 
 A :class:`Settings` is one world (scenario, switches, sliders, interventions,
 seed, replicate, ensemble size). A :class:`PageState` adds what the page shows:
-the world pinned as A (if any), presentation mode and the uncertainty switch.
+the world pinned as A (if any), presentation mode, the uncertainty switch and
+"given what history shows".
 Every field is checked on the way in (storm_page.inputs), so a tampered widget
 message or URL cannot reach the engine.
 """
@@ -14,7 +15,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
@@ -219,6 +219,8 @@ class PageState:
     pinned: Settings | None = None
     present: bool = False
     uncertain: bool = False
+    #: "given what history shows": the distribution draws from the command line's posterior
+    posterior: bool = False
 
     def world_a(self) -> Settings:
         """World A: the pinned settings, or the file as written."""
@@ -277,6 +279,8 @@ def to_query(page: PageState) -> str:
         items.append(("present", "1"))
     if page.uncertain:
         items.append(("uncertain", "1"))
+    if page.posterior:
+        items.append(("posterior", "1"))
     return urlencode(items, safe=",")
 
 
@@ -323,10 +327,23 @@ def from_query(search: str | None) -> tuple[PageState, str | None]:
         build_spec(world)
         if pinned is not None:
             build_spec(pinned)
-        page = PageState(world, pinned, query.get("present") == "1", query.get("uncertain") == "1")
-        return page, None
+        posterior, note = _posterior_flag(query)
+        uncertain = query.get("uncertain") == "1" and not posterior  # the posterior replaces the guesses
+        return PageState(world, pinned, query.get("present") == "1", uncertain, posterior), note
     except PageInputError as err:
         return default_page(), f"link refused: {err}"
+
+
+def _posterior_flag(query: dict[str, str]) -> tuple[bool, str | None]:
+    """The link's "given what history shows", kept only if this server was given a calibration."""
+    if query.get("posterior") != "1":
+        return False, None
+    from . import history  # history reads this module's cache: imported when asked
+
+    cal, why = history.status()
+    if cal is None:
+        return False, f"the link asks for 'given what history shows', but: {why}"
+    return True, None
 
 
 def neighbours(settings: Settings) -> list[Settings]:
@@ -427,57 +444,3 @@ def _nice_up(x: float) -> float:
         if m * mag >= x:
             return m * mag
     return 10 * mag
-
-
-# --- the article and the hypotheses' reference ------------------------------------------
-
-
-def article() -> dict[str, str]:
-    """The article the hypotheses paraphrase: title, author, date, publication where the project records them.
-
-    Read from ``sim.hypotheses.ARTICLE`` (the engine's record of its source);
-    a field the project does not record is left out rather than guessed.
-    """
-    meta = getattr(sim.hypotheses, "ARTICLE", None) or {}
-    return {k: str(meta[k]) for k in ("title", "author", "date", "publication", "url") if meta.get(k)}
-
-
-def section_headings() -> list[tuple[str, list[str]]]:
-    """The article's section headings the hypotheses cite, with the ids citing each."""
-    out: dict[str, list[str]] = {}
-    for hid in sim.HYPOTHESIS_IDS:
-        out.setdefault(sim.HYPOTHESES[hid].metadata["section"], []).append(hid)
-    return list(out.items())
-
-
-def hypotheses_markdown() -> str:
-    """docs/hypotheses.md if the checkout has it, else the same facts from the registry."""
-    path = Path(__file__).resolve().parent.parent / "docs" / "hypotheses.md"
-    if path.exists():
-        return path.read_text(encoding="utf-8")
-    lines = ["# Hypotheses", "", f"**{sim.BANNER}.** Each paraphrases a claim of an opinion article."]
-    for hid in sim.HYPOTHESIS_IDS:
-        m = sim.HYPOTHESES[hid].metadata
-        lines += [
-            "",
-            f"## `{hid}` — {m['title']}",
-            "",
-            f'- **Article section:** "{m["section"]}"',
-            f"- **Claim (paraphrased):** {m['claim']}",
-            f"- **Null version (off):** {m['null']}",
-        ]
-    return "\n".join(lines)
-
-
-_DOC_STYLE = (
-    "<style>.hyp-doc table{border-collapse:collapse;font-size:0.85em;margin:6px 0}"
-    ".hyp-doc td,.hyp-doc th{border:1px solid #ccc;padding:2px 6px}.hyp-doc h2{margin-top:18px}</style>"
-)
-
-
-def hypotheses_html() -> str:
-    """:func:`hypotheses_markdown` as HTML (our own docs, so safe to inline)."""
-    import markdown  # a dependency of solara
-
-    body = markdown.markdown(hypotheses_markdown(), extensions=["tables"])
-    return f'{_DOC_STYLE}<div class="hyp-doc">{body}</div>'

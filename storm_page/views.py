@@ -12,11 +12,22 @@ import solara
 
 import sim
 
-from . import export, numbers, state
+from . import export, history, numbers, state
 from .components import SMALL, Downloads, H, guarded
 
 Update = Callable[[Callable[[state.PageState], state.PageState]], None]
 
+MC_NOTE = (
+    "Bar: share of replicates ending in each outcome. Black line: 95 % Wilson interval (how far the "
+    "share could move with more replicates of the same model — not the uncertainty of the hypotheses "
+    "or of the guessed parameters)."
+)
+POSTERIOR_BAND_NOTE = (
+    "Bar: share of replicates ending in each outcome, with every calibrated parameter and switch drawn "
+    "from the posterior. Grey band: how far the share moves from one posterior draw to another (5–95 % "
+    "over {draws} draws of {per} replicates each) — what history leaves open. Black line: the Monte "
+    "Carlo interval, only the noise of running a finite number of replicates."
+)
 BAND_NOTE = (
     "Grey band: how far the share moves when the guessed parameters are drawn from their plausible "
     "ranges (5–95 % over {draws} draws of {per} replicates each) — the uncertainty of the guesses. "
@@ -33,48 +44,86 @@ def _pct(x: float) -> str:
 
 
 @solara.component
-def Distribution(spec: sim.Scenario, seed: int, runs: int, uncertain: bool) -> None:
-    """The outcome distribution of the ensemble, with 95 % Wilson intervals (and the parameter band)."""
-    table = numbers.outcome_table(numbers.ensemble(spec, seed, runs))
+def Distribution(
+    spec: sim.Scenario, seed: int, runs: int, uncertain: bool, posterior: bool, written: sim.Scenario
+) -> None:
+    """The outcome distribution of the ensemble, with 95 % Wilson intervals (and the parameter band).
+
+    With ``posterior`` (and a calibration given to the server), the ensemble is the world
+    given what history shows: every calibrated parameter and switch drawn from the posterior.
+    """
+    cal = history.status()[0] if posterior else None
     band = None
-    if uncertain:
-        frame = numbers.uncertain_ensemble(spec, seed, runs)
-        band = numbers.parameter_band(frame).set_index("outcome") if frame is not None else None
+    if cal is not None:
+        frame = history.ensemble(spec, seed, runs, cal)
+        table = numbers.outcome_table(frame)
+        band = numbers.parameter_band(frame).set_index("outcome")
+        note = POSTERIOR_BAND_NOTE.format(draws=runs // history.PER_DRAW, per=history.PER_DRAW)
+        shown = history.posterior_spec(spec, cal)
+    else:
+        table = numbers.outcome_table(numbers.ensemble(spec, seed, runs))
+        if uncertain:
+            frame = numbers.uncertain_ensemble(spec, seed, runs)
+            band = numbers.parameter_band(frame).set_index("outcome") if frame is not None else None
+        note = (
+            BAND_NOTE.format(draws=numbers.DRAWS, per=runs // numbers.DRAWS) if band is not None else MC_NOTE
+        )
+        shown = spec
     rows = {r.name: r for r in numbers.outcome_rows()}
-    with solara.Card("Outcome distribution (world B: the settings in the sidebar)"):
+    title = "given what history shows" if cal is not None else "world B: the settings in the sidebar"
+    given = f"given what history shows ({cal.name})" if cal is not None else ""
+    with solara.Card(f"Outcome distribution ({title})"):
         H(
             "div",
-            f"{runs:,} replicates · seed {seed} · scenario {spec.name} · hash {state.spec_hash(spec)}",
+            f"{runs:,} replicates · seed {seed} · scenario {spec.name} · hash {state.spec_hash(shown)}",
             testid="dist-meta",
             attrs={"data-hash": state.spec_hash(spec)},
             cls="storm-secondary",
             style=SMALL,
         )
+        if cal is not None:
+            _posterior_lines(spec, written, cal)
         with H(
-            "div", testid="distribution", attrs={"data-hash": state.spec_hash(spec), "data-seed": str(seed)}
+            "div",
+            testid="distribution",
+            attrs={
+                "data-hash": state.spec_hash(spec),
+                "data-seed": str(seed),
+                "data-posterior": "1" if cal is not None else "0",
+            },
         ):
             for r in table.itertuples():
                 lo_hi = (
                     None if band is None else (band.loc[r.outcome, "band_lo"], band.loc[r.outcome, "band_hi"])
                 )
                 _bar_row(r, rows[r.outcome].label, rows[r.outcome].colour, lo_hi)
-        H(
-            "div",
-            BAND_NOTE.format(draws=numbers.DRAWS, per=runs // numbers.DRAWS)
-            if band is not None
-            else "Bar: share of replicates ending in each outcome. Black line: 95 % Wilson interval "
-            "(how far the share could move with more replicates of the same model — not the "
-            "uncertainty of the hypotheses or of the guessed parameters).",
-            testid="dist-note",
-            cls="storm-secondary",
-            style=SMALL + ";margin-top:6px",
-        )
+        H("div", note, testid="dist-note", cls="storm-secondary", style=SMALL + ";margin-top:6px")
         Downloads(
             "distribution",
-            [state.spec_hash(spec), seed, runs],
-            lambda: export.distribution_png(table, spec, seed, runs),
-            lambda: export.distribution_csv(table, spec, seed, runs),
+            [state.spec_hash(shown), seed, runs],
+            lambda: export.distribution_png(table, shown, seed, runs, given),
+            lambda: export.distribution_csv(table, shown, seed, runs, given),
         )
+
+
+def _posterior_lines(spec: sim.Scenario, written: sim.Scenario, cal: history.Calibration) -> None:
+    """What the posterior ensemble is conditional on, and which sidebar settings it replaces."""
+    H(
+        "div",
+        f"Given what history shows means conditional on {cal.conditional()}: shares of simulated "
+        "replicates, not probabilities of real events.",
+        testid="posterior-conditional",
+        style="font-size:0.88em;margin:4px 0;padding:4px 6px;background:#fff8e1;border-left:3px solid #ef6c00",
+    )
+    replaced = history.drawn_settings(spec, written, cal)
+    H(
+        "div",
+        f"Every hypothesis switch{' and ' + ', '.join(replaced) if replaced else ''} is drawn from the "
+        f"posterior in {cal.name}; the interventions and the other settings in the sidebar are kept.",
+        testid="posterior-drawn",
+        cls="storm-secondary",
+        style=SMALL,
+    )
 
 
 def _bar_row(row: Any, label: str, colour: str, band: tuple[float, float] | None) -> None:

@@ -41,6 +41,7 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"--runs \d+", "--runs 40"),
     (r"--points \d+", "--points 4"),
     (r"--draws \d+", "--draws 4"),  # dividing the reduced --runs
+    (r"calibrate --simulations \d+", "calibrate mutiny_2023 --simulations 6000"),
     (r"bench_calibrate.py --simulations \d+", "bench_calibrate.py --scenario mutiny_2023 --simulations 6000"),
     (r"--experiments \d+", "--experiments 8"),
     (r"runs=[\d_]+", "runs=200"),

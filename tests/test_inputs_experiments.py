@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import assert_rows_identical, load, run_cli
+from conftest import ROOT, assert_rows_identical, load, run_cli
 
 import sim
 from sim import experiments as ex
@@ -246,3 +246,18 @@ def test_replay_never_writes_into_a_result(tmp_path: Path, capsys) -> None:
     code, _, err = run_cli(["replay", str(tmp_path / "a"), "--out", str(tmp_path / "a")], capsys)
     assert code == 2 and "already holds a result" in err
     assert {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()} == before
+
+
+def test_batch_runs_an_experiment_file_into_one_tidy_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`batch EXPERIMENT.toml` is the experiment command: the same tidy table as `experiment`."""
+    example = ROOT / "docs" / "examples" / "experiment.toml"
+    code, out, err = run_cli(["batch", str(example), "--runs", "20", "--out", str(tmp_path / "b")], capsys)
+    assert code == 0, err
+    code, _, err = run_cli(["experiment", str(example), "--runs", "20", "--out", str(tmp_path / "e")], capsys)
+    assert code == 0, err
+    a = pd.read_parquet(tmp_path / "b" / "outcomes.parquet")
+    b = pd.read_parquet(tmp_path / "e" / "outcomes.parquet")
+    assert {"scenario", "variant", "wagner.speed_kmh"} <= set(a.columns)
+    pd.testing.assert_frame_equal(a, b)

@@ -52,6 +52,7 @@ def test_every_view_carries_banner_hypotheses_and_context(page) -> None:
     assert "opinion article" in text(one(page, "article"))
     note = text(one(page, "what-this-is"))
     assert "Prigozhin's rebellion and martial law" in note
+    assert "not recorded" not in text(one(page, "article"))  # a field the project lacks is left out
     assert one(page, "hypotheses-link").attributes["href"] == "./hypotheses"
 
 
@@ -80,11 +81,13 @@ def test_distribution_matches_simulate(page) -> None:
 
 def test_switch_changes_world_b_and_the_comparison_shows_it(page) -> None:
     before = counts(page)
-    assert before["martial_law"] == 0
+    # As written, martial law is rare (only a column whose talks failed outright can bring it);
+    # hidden patrons make it common.
+    assert before["martial_law"] < 10
     one(page, "cf-none")
     page.find(vw.Switch, label="hidden_patrons").widget.v_model = True
     after = counts(page)
-    assert after["martial_law"] > 0
+    assert after["martial_law"] > before["martial_law"] + 50
     assert "hidden_patrons" in text(one(page, "hypotheses-on"))
     spec_b = state.build_spec(
         state.Settings.as_written("mutiny_2023").with_hypothesis("hidden_patrons", True)
@@ -92,9 +95,9 @@ def test_switch_changes_world_b_and_the_comparison_shows_it(page) -> None:
     eventually(lambda: comparison_ready(page, spec_b.hash))
     assert "hidden_patrons.on: False -> True" in text(one(page, "cf-changes"))
     assert float(one(page, "cf-row-martial_law").attributes["data-diff"]) == pytest.approx(
-        after["martial_law"] / 1000
+        (after["martial_law"] - before["martial_law"]) / 1000
     )
-    assert text(one(page, "ab-a-martial_law")) == "0.0 %"
+    assert text(one(page, "ab-a-martial_law")) == f"{before['martial_law'] / 10:.1f} %"
     # The aligned timeline marks where the two stories part.
     timeline = raw_html(page, "timeline")
     parting = timeline.attributes["data-parting"]

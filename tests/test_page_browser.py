@@ -1,12 +1,14 @@
 """End to end: the classroom page in headless Debian Chromium, driven by Playwright.
 
-Starts ``python run.py viz --no-browser`` on 127.0.0.1 once, then clicks like a
+Starts ``python run.py viz --no-browser`` on 127.0.0.1 once (and once with
+``--posterior``, for "given what history shows"), then clicks like a
 teacher would, one test per item of issue 10. Needs /usr/bin/chromium
 (installed by .ci/browser.sh); never downloads a browser.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -47,15 +49,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """The page served by the CLI on a free port; always stopped afterwards."""
+@contextlib.contextmanager
+def _serving(tmp: Path, *extra: str) -> Iterator[tuple[str, Path]]:
+    """``run.py viz mutiny_2023 --no-browser`` on a free port; always stopped afterwards."""
     pytest.importorskip("playwright")
     port = _free_port()
-    log = tmp_path_factory.mktemp("page") / "server.log"
+    log = tmp / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "run.py", "viz", "mutiny_2023", "--no-browser", "--port", str(port)],
+            [sys.executable, "run.py", "viz", "mutiny_2023", "--no-browser", "--port", str(port), *extra],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -90,6 +92,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 
 @pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The page served by the CLI."""
+    with _serving(tmp_path_factory.mktemp("page")) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def history_server(
+    tmp_path_factory: pytest.TempPathFactory, tiny_posterior: Path
+) -> Iterator[tuple[str, Path]]:
+    """The page served with a calibration: ``viz --posterior DIR``."""
+    with _serving(tmp_path_factory.mktemp("page"), "--posterior", str(tiny_posterior)) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     from playwright.sync_api import expect, sync_playwright
 
@@ -110,10 +128,8 @@ def _local(url: str) -> bool:
     return urlparse(url).hostname in ("127.0.0.1", "localhost", "::1")
 
 
-@pytest.fixture
-def open_page(server, browser):
+def _opener(url: str, browser) -> Iterator:
     """Open the page at a query string; afterwards check nothing left this machine."""
-    url, _log = server
     pages, requests = [], []
 
     def go(query: str = "", width: int = 1500, height: int = 1100):
@@ -132,6 +148,16 @@ def open_page(server, browser):
         context.close()
     outside = [u for u in requests if not _local(u)]
     assert requests and not outside, f"requests left this machine: {outside}"
+
+
+@pytest.fixture
+def open_page(server, browser):
+    yield from _opener(server[0], browser)
+
+
+@pytest.fixture
+def open_history_page(history_server, browser):
+    yield from _opener(history_server[0], browser)
 
 
 def _step(page) -> int:
@@ -269,4 +295,29 @@ def test_presentation_mode_at_1280_by_720(open_page, tmp_path: Path) -> None:
     target = shot if os.environ.get("STORM_PAGE_SCREENSHOTS") else tmp_path / shot.name
     page.screenshot(path=str(target))
     assert target.stat().st_size > 20_000
+    _no_traceback(page)
+
+
+def test_given_what_history_shows_draws_the_band_and_says_what_it_is_conditional_on(
+    open_history_page,
+) -> None:
+    from playwright.sync_api import expect
+
+    page = open_history_page("scenario=mutiny_2023")
+    expect(page.get_by_test_id("distribution")).to_have_attribute("data-posterior", "0")
+    assert page.get_by_test_id("band-regime_intact").count() == 0
+    page.get_by_test_id("posterior-switch").locator("input").click(force=True)
+    expect(page.get_by_test_id("distribution")).to_have_attribute("data-posterior", "1")
+    band = page.get_by_test_id("band-regime_intact")
+    expect(band).to_be_visible()
+    box = band.bounding_box()
+    assert box and box["width"] > 1  # a band across posterior draws, not a hairline
+    expect(page.get_by_test_id("posterior-conditional")).to_contain_text(
+        "conditional on this model's mechanisms"
+    )
+    expect(page.get_by_test_id("posterior-conditional")).to_contain_text("these priors")
+    expect(page.get_by_test_id("dist-note")).to_contain_text("Monte Carlo")
+    assert "posterior=1" in page.url
+    page.reload()  # part of the URL state, like the other switches
+    expect(page.get_by_test_id("distribution")).to_have_attribute("data-posterior", "1")
     _no_traceback(page)

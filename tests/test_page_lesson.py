@@ -78,15 +78,15 @@ def test_every_figure_row_of_the_lesson_is_on_the_page() -> None:
 
 def test_the_stories_the_lesson_tells_are_the_page_stories() -> None:
     a, b = CASES[0]
-    sd = numbers.story_pair(state.build_spec(a), state.build_spec(b), 0, 264)
+    sd = numbers.story_pair(state.build_spec(a), state.build_spec(b), 0, 904)
     assert (
-        sd.story_b["outcome"] == "rebel_capture" and sd.story_b["figures"]["end_time"] == "2023-06-25 07:19"
+        sd.story_b["outcome"] == "rebel_capture" and sd.story_b["figures"]["end_time"] == "2023-06-25 06:33"
     )
     assert sd.parting is not None
     a, b = CASES[3]
-    sd = numbers.story_pair(state.build_spec(a), state.build_spec(b), 0, 157)
+    sd = numbers.story_pair(state.build_spec(a), state.build_spec(b), 0, 894)
     assert sd.story_a["outcome"] == "palace_coup" and sd.story_a["figures"]["end_time"].startswith(
-        "2024-12-02"
+        "2024-11-26"
     )
     assert sd.story_b["outcome"] == "regime_intact"
 

@@ -180,7 +180,7 @@ def test_plot_every_other_kind(compare_dir: Path, tmp_path: Path) -> None:
     assert {p.stem for p in written} == {"outcomes", "time_to_outcome", "differences", "transitions"}
     _check_svgs(written, sim.BANNER, "A (as written) Hypotheses on: leader_gated_mediation")
     sw = sweep(
-        load("mutiny_2023"), ["wagner.speed_kmh=30:60"], points=2, runs=20, seed=1, analyze="morris"
+        load("mutiny_hidden_patrons"), ["wagner.speed_kmh=30:60"], points=2, runs=40, seed=1, analyze="morris"
     ).write(tmp_path / "sw")
     written = plots.render(sw, tmp_path / "s")
     assert {p.stem for p in written} == {"response_curves", "sensitivity"}

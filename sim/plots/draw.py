@@ -22,12 +22,11 @@ from matplotlib.figure import Figure
 from ..analysis import summary as sm
 from ..banner import BANNER
 from ..model import OUTCOMES
+from ..outputs import SERIES_SPECS
 
+#: Panel title and axis unit of each series, from its declaration in sim.outputs.
 SERIES_LABELS = {
-    "elite_support": ("Leader's elite support", "share (0-1)"),
-    "control": ("Regime control of the state", "share (0-1)"),
-    "distance_km": ("Wagner column's distance to Moscow", "km"),
-    "west_pressure": ("Western pressure", "index (0-1)"),
+    s.name: (s.label, s.unit if s.unit == "km" else f"{s.unit} ({s.low:g}-{s.high:g})") for s in SERIES_SPECS
 }
 #: Fewest replicates of an outcome for its bands to be drawn.
 MIN_GROUP = 10
@@ -158,15 +157,18 @@ def fan_chart(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
     Bands are over the replicates still running at each step. The distance to
     Moscow has its own time axis: the mutiny's fine window.
     """
-    fig = new_figure(11, 7.5)
     series = [s for s in dict.fromkeys(data["series"].astype(str))]
+    rows = max(1, -(-len(series) // 2))
+    fig = new_figure(11, 3.75 * rows)
     groups = [g for g in dict.fromkeys(data["outcome"].astype(str))]
     split = groups != ["all"]
     # Bands of a handful of replicates are noise: outcomes with fewer than MIN_GROUP are named, not drawn.
     size = data.groupby(data["outcome"].astype(str))["n"].max()
     few = [g for g in groups if split and size[g] < MIN_GROUP]
     groups = [g for g in groups if g not in few]
-    axes = fig.subplots(2, 2).ravel()
+    axes: Any = np.asarray(fig.subplots(rows, 2, squeeze=False)).ravel()
+    for ax in axes[len(series) :]:
+        ax.set_visible(False)
     for ax, name in zip(axes, series, strict=False):
         d = data[data["series"].astype(str) == name]
         for gi, group in enumerate(groups):
@@ -214,7 +216,8 @@ def time_to_outcome(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
     from .data import scenario_time
 
     fig = new_figure(11, 6.5)
-    ax_h, ax_c = fig.subplots(1, 2, sharex=True)
+    panels: Any = fig.subplots(1, 2, sharex=True)
+    ax_h, ax_c = panels
     variants = list(dict.fromkeys(data["variant"]))
     styles = ["-", "--", ":"]
     start = scenario_time(manifest, "start") or data["end_time"].min()
