@@ -15,8 +15,10 @@ Nothing a live replicate computes changes: every draw is a pure function of
 a live replicate's numbers are the same among the ended ones or without them
 (the reproducibility tests check the same of a replicate alone and in a batch).
 
-The per-replicate state is, by one rule, every numpy array whose first axis is
-the current replicate count held in one of the namespaces of :func:`holders`.
+The random streams make their keys again for the ids kept (a pure function of
+seed and id). The rest of the per-replicate state is, by one rule, every numpy
+array whose first axis is the current replicate count held in one of the
+namespaces of :func:`holders`.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ class Compacted:
 def holders(model: StormModel) -> tuple[list[Space], list[Space]]:
     """(state, caches): the namespaces whose per-replicate arrays compaction shrinks.
 
-    State: the model's attributes, its streams', each actor's and hypothesis's,
+    State: the model's attributes, each actor's and hypothesis's,
     and its tables of parameters, worlds, hypothesis values and frozen figures.
     Caches (one-off draws, parameter constants) are shrunk too, but emptied
     rather than restored: they are made again from the restored state on demand.
@@ -64,7 +66,6 @@ def holders(model: StormModel) -> tuple[list[Space], list[Space]]:
     hyps = list(model.h.values())
     state: list[Space] = [
         model.__dict__,
-        model.streams.__dict__,
         *(a.__dict__ for a in model.actors),
         *(h.__dict__ for h in hyps),
         *(h.values for h in hyps),
@@ -104,6 +105,7 @@ def compact(model: StormModel) -> None:
                 new.flags.writeable = value.flags.writeable  # cached draws stay read-only
                 done = shrunk[id(value)] = (value, new)  # the source kept alive: its id stays its own
             space[key] = done[1]
+    model.streams.select(model.streams.ids[keep])
     for observer in model.observers:
         cast(Any, observer).compact(keep)
     book.orig = book.orig[keep]
@@ -132,6 +134,7 @@ def restore(model: StormModel) -> None:
             space[key] = done[1]
     for cache in caches:
         cache.clear()
+    model.streams.select(model.replicate_ids)
     for observer in model.observers:
         cast(Any, observer).restore(book.orig, book.total)
     model._compacted = None

@@ -25,8 +25,10 @@ from .executors import check_executor, open_pool, run_tasks
 from .model import StormModel
 from .scenario import Scenario
 
-#: Replicates per model: large enough for the array code to pay, small enough for memory.
-DEFAULT_CHUNK = 10_000
+#: Replicates per model: large enough for the array code to pay, small enough for memory
+#: (about 90 MB of model state). Measured on ``attribute perfect_storm --runs 1000``
+#: (benchmarks/bench_attribute.py): 16.0 s of CPU at 10,000 per model, 12.6 s at 32,000.
+DEFAULT_CHUNK = 32_000
 Variant = Mapping[str, Any]
 Progress = Callable[[int, int], None]
 
@@ -60,17 +62,25 @@ def plan(n_variants: int, runs: int, chunk: int) -> list[tuple[int, int, int, in
 
 
 def run_block(
-    spec: Scenario, seed: int, variants: Sequence[Variant], first: int, count: int
+    spec: Scenario,
+    seed: int,
+    variants: Sequence[Variant],
+    first: int,
+    count: int,
+    columns: Sequence[str] | None = None,
 ) -> list[pd.DataFrame]:
-    """Replicates ``first..first+count-1`` of each variant, as one model; one frame per variant."""
+    """Replicates ``first..first+count-1`` of each variant, as one model; one frame per variant
+    (only ``columns``, if given)."""
     ids = np.tile(np.arange(first, first + count, dtype=np.int64), len(variants))
     keys = sorted({k for v in variants for k in v})
     worlds = {k: np.repeat(np.asarray([v[k] for v in variants]), count) for k in keys}
     model = StormModel(spec, replicate_ids=ids, rng=seed, worlds=worlds or None)
-    # The variant's own values are not per-replicate results; a drawn world's are.
-    drop = keys if spec.uncertain else ["draw", *keys]
-    rows = model.run().results().drop(columns=drop, errors="ignore")
+    rows = model.run().results()
     del model
+    if columns is not None:
+        rows = rows[list(columns)]
+    else:  # the variant's own values are not per-replicate results; a drawn world's are
+        rows = rows.drop(columns=keys if spec.uncertain else ["draw", *keys], errors="ignore")
     return [rows.iloc[i * count : (i + 1) * count].reset_index(drop=True) for i in range(len(variants))]
 
 
@@ -103,6 +113,9 @@ def run_variants(
         if set(v) != keys:
             raise ValueError(f"every variant must set the same keys: {sorted(keys)} vs {sorted(v)}")
     check_executor(executor, workers, scheduler)
+    if executor != "inline" and workers and workers > 1:
+        # Large chunks pay on one core, but every worker should get at least two tasks.
+        chunk = max(1, min(chunk, -(-len(variants) * runs // (2 * workers))))
     tasks = plan(len(variants), runs, chunk)
     parts: dict[int, list[tuple[int, pd.DataFrame]]] = {i: [] for i in range(len(variants))}
     total, done = len(variants) * runs, 0
@@ -123,10 +136,13 @@ def run_variants(
     with open_pool(executor, workers, scheduler, tasks=len(jobs)) as pool:
         run_tasks(pool, _task, jobs, finished)
     out = []
+    attrs = label(pd.DataFrame(), spec, seed).attrs  # the scenario hashed once, not per frame
     for i in range(len(variants)):
         frames = [f for _, f in sorted(parts[i], key=lambda p: p[0])]
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        out.append(label(df, spec, seed))
+        # What label() puts there, each frame with its own lists and dicts.
+        df.attrs.update({k: type(v)(v) if isinstance(v, (list, dict)) else v for k, v in attrs.items()})
+        out.append(df)
     return out
 
 
@@ -140,5 +156,4 @@ def _task(
     columns: Sequence[str] | None,
 ) -> list[pd.DataFrame]:
     # A module-level function, so process pools and Dask can pickle it.
-    frames = run_block(spec, seed, variants, first, count)
-    return frames if columns is None else [f[list(columns)] for f in frames]
+    return run_block(spec, seed, variants, first, count, columns)

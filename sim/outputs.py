@@ -115,8 +115,16 @@ LEAK_GAINERS = ("fsb", "gru", "svr", "none")
 
 
 def _gainer(m: StormModel) -> np.ndarray:
-    gained = np.stack([m.factions[f].gained for f in LEAK_GAINERS[:-1]])
-    return np.where(gained.max(axis=0) > 0, gained.argmax(axis=0), len(LEAK_GAINERS) - 1)
+    # The first service with the most gain (np.argmax's choice over the stacked rows), or "none"
+    # where none gained; found pairwise, without stacking the rows (it is read every step
+    # in which a replicate ends).
+    most = m.factions[LEAK_GAINERS[0]].gained
+    first = np.zeros(len(most), dtype=np.intp)
+    for i, name in enumerate(LEAK_GAINERS[1:-1], start=1):
+        gained = m.factions[name].gained
+        first[gained > most] = i
+        most = np.maximum(most, gained)
+    return np.where(most > 0, first, len(LEAK_GAINERS) - 1)
 
 
 FIGURE_SPECS: tuple[Figure, ...] = (

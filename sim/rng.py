@@ -74,22 +74,58 @@ def keyed_uniform(seed: int, ids: np.ndarray, site: np.uint64) -> np.ndarray:
 
 
 class Streams:
-    """Uniform draws over a set of replicates, keyed by step and site."""
+    """Uniform draws over a set of replicates, keyed by step and site.
+
+    The same replicate id may appear more than once (an ensemble runs the same
+    replicates under several variants, on common random numbers): its draws
+    are then made once and copied to each of its places.
+    """
 
     def __init__(self, seed: int, replicate_ids: np.ndarray) -> None:
         if not 0 <= int(seed) <= _MASK:
             raise ValueError(f"seed must be between 0 and 2**64-1, got {seed}")
-        seed_key = np.uint64(_mix_int(int(seed) * _GOLDEN + 1))
-        ids = np.asarray(replicate_ids, dtype=np.uint64) * np.uint64(_GOLDEN)
-        self._base = _mix(ids ^ seed_key)
+        self._seed_key = np.uint64(_mix_int(int(seed) * _GOLDEN + 1))
+        self._step: int | None = None
+        self.select(np.asarray(replicate_ids, dtype=np.uint64))
+
+    def select(self, replicate_ids: np.ndarray) -> None:
+        """Draw for these replicates from now on (in this order), at the current step.
+
+        A replicate's keys are a pure function of (seed, id): a model that drops
+        its ended replicates (or takes them back) makes them again for the ids it keeps.
+        """
+        ids = np.asarray(replicate_ids, dtype=np.uint64)
+        self.ids = ids
+        self._spread: np.ndarray | None = None  # positions in the distinct ids, if fewer
+        self._tiles = 0  # or: the ids are the distinct ones repeated this many times, in order
+        if len(ids) > 1:
+            distinct, spread = np.unique(ids, return_inverse=True)
+            if 2 * len(distinct) <= len(ids):
+                ids, self._spread = distinct, spread
+                # An ensemble's variants side by side repeat one sorted block: copying whole
+                # blocks (np.tile) is much faster than gathering element by element.
+                tiles = len(spread) // len(distinct)
+                if tiles * len(distinct) == len(spread) and np.array_equal(
+                    spread, np.tile(np.arange(len(distinct)), tiles)
+                ):
+                    self._tiles = tiles
+        self._base = _mix(ids * np.uint64(_GOLDEN) ^ self._seed_key)
         self._step_key = self._base.copy()
         self._tmp = np.empty_like(self._base)
+        if self._step is not None:
+            self.begin_step(self._step)
 
     def begin_step(self, step: int) -> None:
         """Set the step counter that every following draw is keyed by."""
+        self._step = step
         step_key = np.uint64(_mix_int((step + 1) * 0xD1B54A32D192ED03))
         np.bitwise_xor(self._base, step_key, out=self._step_key)
         _mix(self._step_key, self._tmp)
+
+    def _spread_out(self, u: np.ndarray) -> np.ndarray:
+        if self._spread is None:
+            return u
+        return np.tile(u, self._tiles) if self._tiles else u[self._spread]
 
     def fixed(self, site: np.uint64) -> np.ndarray:
         """One U[0, 1) draw per replicate keyed by site alone, the same at any step.
@@ -101,12 +137,14 @@ class Streams:
         """
         x = self._base ^ site
         x ^= np.uint64(0x632BE59BD9B4E019)
-        return _to_unit(_mix(x, self._tmp))
+        return self._spread_out(_to_unit(_mix(x, self._tmp)))
 
     def uniform(self, site: np.uint64) -> np.ndarray:
         """One U[0, 1) draw per replicate for this step and site."""
-        return _to_unit(_mix(self._step_key ^ site, self._tmp))
+        return self._spread_out(_to_unit(_mix(self._step_key ^ site, self._tmp)))
 
     def uniform_at(self, site: np.uint64, idx: np.ndarray) -> np.ndarray:
         """``uniform(site)[idx]``, computed for those replicates only."""
+        if self._spread is not None:
+            idx = self._spread[idx]
         return _to_unit(_mix(self._step_key[idx] ^ site))

@@ -80,3 +80,34 @@ def test_an_observer_that_cannot_follow_keeps_the_model_whole(monkeypatch: pytes
     assert set(sizes) == {100}
     model = sim.StormModel(load("mutiny_hidden_patrons"), replicates=100, rng=4, record_series=True)
     assert not compaction.can_compact(model)
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        np.tile(np.arange(5, 25), 6),  # an ensemble's variants side by side: copied block by block
+        np.array([7, 3, 7, 7, 3, 9, 3, 9, 7, 3]),  # repeated out of order (after compaction): gathered
+        np.arange(40, 0, -1),  # all distinct: drawn directly
+    ],
+    ids=["tiled", "scattered", "distinct"],
+)
+def test_streams_draw_each_replicate_id_alike_wherever_it_repeats(ids: np.ndarray) -> None:
+    """A replicate's draws are a function of (seed, id, step, site) only, however the ids repeat."""
+    from sim.rng import Streams, site_key
+
+    together = Streams(11, ids)
+    alone = {int(i): Streams(11, np.array([i])) for i in np.unique(ids)}
+    site = site_key("test.site")
+    for step in (0, 3):
+        together.begin_step(step)
+        for s in alone.values():
+            s.begin_step(step)
+        expected = np.array([alone[int(i)].uniform(site)[0] for i in ids])
+        np.testing.assert_array_equal(together.uniform(site), expected)
+        np.testing.assert_array_equal(together.fixed(site), [alone[int(i)].fixed(site)[0] for i in ids])
+        idx = np.array([1, len(ids) - 1])
+        np.testing.assert_array_equal(together.uniform_at(site, idx), expected[idx])
+    # Selecting other ids (as compaction does) keys them afresh, at the current step.
+    kept = ids[::3]
+    together.select(kept)
+    np.testing.assert_array_equal(together.uniform(site), [alone[int(i)].uniform(site)[0] for i in kept])

@@ -370,7 +370,7 @@ def test_load_batch_on_a_bad_manifest_is_one_line(tmp_path: Path, content: str, 
 @pytest.mark.parametrize(
     ("args", "want"),
     [
-        (["--runs", str(10**12)], "chunks of 10,000 replicates, more than the limit of 100,000 chunks"),
+        (["--runs", str(10**12)], "chunks of 32,000 replicates, more than the limit of 100,000 chunks"),
         (["--runs", str(10**12), "--chunk", str(10**12)], "of memory"),
         (
             ["--runs", str(10**16), "--chunk", str(10**12)],

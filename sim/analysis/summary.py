@@ -43,6 +43,7 @@ __all__ = [
     "OutputError",
     "hypotheses_meta",
     "hypothesis_lines",
+    "codes",
     "indicators",
     "manifest_base",
     "outcome_table",
@@ -60,6 +61,18 @@ __all__ = [
 VARIABLES: dict[str, tuple[str, ...]] = {"outcome": OUTCOMES, "mutiny_end": MUTINY_ENDS}
 
 
+def codes(df: pd.DataFrame, variable: str = "outcome") -> np.ndarray:
+    """Each row's position of ``variable`` in its fixed vocabulary (-1 for a value outside it)."""
+    cats = VARIABLES[variable]
+    column = df[variable]
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype) and tuple(dtype.categories) == cats:
+        # A results column: its codes already are these (read off the array, not as a new Series,
+        # since a sweep asks this of every point).
+        return np.asarray(column.array.codes)
+    return pd.Categorical(column.astype(str), categories=cats).codes
+
+
 def outcome_table(df: pd.DataFrame, variable: str = "outcome") -> pd.DataFrame:
     """Count, probability and 95 % Wilson interval of each category of ``variable``.
 
@@ -67,8 +80,8 @@ def outcome_table(df: pd.DataFrame, variable: str = "outcome") -> pd.DataFrame:
     row per category, zero counts included, in the fixed vocabulary's order).
     """
     cats = VARIABLES[variable]
-    codes = pd.Categorical(df[variable].astype(str), categories=cats).codes
-    counts = np.bincount(codes[codes >= 0], minlength=len(cats))
+    found = codes(df, variable)
+    counts = np.bincount(found[found >= 0], minlength=len(cats))
     n = len(df)
     low, high = wilson(counts, n)
     return pd.DataFrame(
@@ -87,10 +100,10 @@ def outcome_table(df: pd.DataFrame, variable: str = "outcome") -> pd.DataFrame:
 def indicators(df: pd.DataFrame, variable: str = "outcome") -> np.ndarray:
     """A (replicates x categories) 0/1 matrix: which category each replicate ended in."""
     cats = VARIABLES[variable]
-    codes = pd.Categorical(df[variable].astype(str), categories=cats).codes
+    found = codes(df, variable)
     out = np.zeros((len(df), len(cats)), dtype=np.int8)
-    ok = codes >= 0
-    out[np.flatnonzero(ok), codes[ok]] = 1
+    ok = found >= 0
+    out[np.flatnonzero(ok), found[ok]] = 1
     return out
 
 

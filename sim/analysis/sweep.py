@@ -24,6 +24,7 @@ from ..ensemble import DEFAULT_CHUNK, check_size, run_variants
 from ..errors import UsageError
 from ..params import PARAMS, Param
 from ..scenario import TIME_PARAMS, Scenario, load_scenario
+from ..stats import wilson
 from ..worlds import valid_keys as world_keys
 from . import summary as sm
 
@@ -329,21 +330,46 @@ def sweep(
             )
             if progress is not None:
                 progress((i + 1) * runs, len(x) * runs)
-    frames = []
-    for i, (row, df) in enumerate(zip(x, results, strict=True)):
-        for variable in sm.VARIABLES:
-            t = sm.outcome_table(df, variable)
-            t.insert(0, "point", i)
-            for j, p in enumerate(plist):
-                t.insert(1 + j, p.key, float(row[j]))
-            frames.append(t)
-    table = pd.concat(frames, ignore_index=True)
-    table.insert(
-        len(plist) + 3,
-        "output",
-        [_output_name(v, o) for v, o in zip(table["variable"], table["outcome"], strict=True)],
-    )
+    table = points_table(x, plist, results)
     return SweepResult(spec, plist, name, int(runs), int(seed), x, table, analyze, notes)
+
+
+def points_table(x: np.ndarray, plist: list[SweepParam], results: list[pd.DataFrame]) -> pd.DataFrame:
+    """The long table of :attr:`SweepResult.points`: per point, variable and category, the count,
+    runs, probability and 95 % Wilson interval, as :func:`summary.outcome_table` gives them.
+
+    Every point at once: one bincount over (point, category) per variable, one Wilson call.
+    """
+    n_points = len(results)
+    runs = np.array([len(df) for df in results], dtype=np.int64)
+    point_of_row = np.repeat(np.arange(n_points), runs)
+    counts, variables, outcomes = [], [], []
+    for variable, cats in sm.VARIABLES.items():
+        found = np.concatenate([sm.codes(df, variable) for df in results]).astype(np.int64)
+        ok = found >= 0
+        tally = np.bincount(point_of_row[ok] * len(cats) + found[ok], minlength=n_points * len(cats))
+        counts.append(tally.reshape(n_points, len(cats)))
+        variables += [variable] * len(cats)
+        outcomes += list(cats)
+    per_point = len(outcomes)  # rows per point
+    count = np.concatenate(counts, axis=1).ravel().astype(np.int64)
+    n = np.repeat(runs, per_point)
+    low, high = wilson(count, n)
+    names = [_output_name(v, o) for v, o in zip(variables, outcomes, strict=True)]
+    return pd.DataFrame(
+        {
+            "point": np.repeat(np.arange(n_points, dtype=np.int64), per_point),
+            **{p.key: np.repeat(np.asarray(x[:, j], dtype=float), per_point) for j, p in enumerate(plist)},
+            "variable": np.tile(np.array(variables, dtype=object), n_points),
+            "outcome": np.tile(np.array(outcomes, dtype=object), n_points),
+            "output": np.tile(np.array(names, dtype=object), n_points),
+            "count": count,
+            "runs": n,
+            "probability": count / n,
+            "ci_low": low,
+            "ci_high": high,
+        }
+    )
 
 
 def noise_share(points: pd.DataFrame, runs: int) -> pd.DataFrame:

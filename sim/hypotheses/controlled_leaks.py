@@ -65,7 +65,11 @@ class ControlledLeaks(Hypothesis):
 
     def on_leak(self, model: StormModel, faction: Faction, released: np.ndarray) -> None:
         """The release was ordered: the ordering faction gains capability."""
-        gain = np.where(released, self.gain, 0.0)
-        faction.capability = np.minimum(faction.capability + gain, 1.0)
-        faction.gained += gain
+        # Only the releasing replicates change (a few per step): their entries alone are worked.
+        idx = np.flatnonzero(released)
+        gain = self.gain[idx] if isinstance(self.gain, np.ndarray) and self.gain.ndim else self.gain
+        capability = faction.capability.copy()
+        capability[idx] = np.minimum(capability[idx] + gain, 1.0)
+        faction.capability = capability
+        faction.gained[idx] += gain
         model.log(released, faction.name, "orders the leak", f"ordered by {faction.name}, who gains")
