@@ -3,7 +3,7 @@
 Prints each check with its figure and whether it holds; a reference for each is measured in
 the same run where one applies. Run from the repository root:
 
-    .venv/bin/python benchmarks/bench_model_checks.py [--quick] [--posterior results/calibration]
+    .venv/bin/python benchmarks/bench_model_checks.py [--quick] [--posterior results/calibrate]
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import IO, Any
 
 import click
 
@@ -23,51 +22,13 @@ from sim import batch as batch_mod
 from sim.executors import EXECUTORS
 
 from .common import OutPath, load_with_overrides, scenario_options, seed_option, translate_errors
-from .ensemble_opts import apply_uncertain, uncertain_options
+from .ensemble_opts import ProgressBar, apply_uncertain, uncertain_options
 
 
 class Interrupted(click.ClickException):
     """Ctrl-C: one line saying what is saved, exit status 130."""
 
     exit_code = 130
-
-
-class ProgressBar:
-    """Replicates done, rate and time left: a ``tqdm.auto`` bar (drawn in Jupyter too).
-
-    Called as ``progress(done, total)``; the first call sets where a resumed
-    batch starts, so the rate and the time left count only new work.
-    """
-
-    def __init__(self, stream: IO[str] | None = None, disable: bool | None = None) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.disable = disable
-        self.bar: Any = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(
-                total=total,
-                initial=done,
-                unit=" replicates",
-                unit_scale=False,
-                file=self.stream,
-                disable=self.disable,
-                dynamic_ncols=True,
-                smoothing=0.1,
-                bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} replicates [{elapsed}<{remaining}, {rate_fmt}]",
-            )
-            return
-        self.bar.update(done - self.bar.n)
-        if done >= total:
-            self.close()
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
 
 
 def command_line(ctx: click.Context) -> list[str]:

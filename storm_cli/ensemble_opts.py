@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import IO, Any
 
 import click
 
@@ -129,20 +129,40 @@ def executor_kwargs(
     return {"executor": executor, "workers": workers, "scheduler": scheduler, "chunk": chunk}
 
 
-class Progress:
-    """A tqdm bar on stderr (time left included), only when stderr is a terminal."""
+class ProgressBar:
+    """Replicates done, rate and time left: a ``tqdm.auto`` bar (drawn in Jupyter too).
 
-    def __init__(self, label: str, unit: str = "rep") -> None:
-        self.label, self.unit = label, unit
+    Called as ``progress(done, total)``; the first call sets where a resumed
+    batch starts, so the rate and the time left count only new work.
+    """
+
+    def __init__(
+        self, stream: IO[str] | None = None, disable: bool | None = None, label: str | None = None
+    ) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.disable = disable
+        self.label = label
         self.bar: Any = None
 
     def __call__(self, done: int, total: int) -> None:
-        if not sys.stderr.isatty():
-            return
         if self.bar is None:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=total, desc=self.label, unit=self.unit, file=sys.stderr, leave=False)
+            self.bar = tqdm(
+                total=total,
+                initial=done,
+                desc=self.label,
+                unit=" replicates",
+                unit_scale=False,
+                file=self.stream,
+                disable=self.disable,
+                dynamic_ncols=True,
+                smoothing=0.1,
+                leave=self.label is None,  # an analysis's bar gives way to its table
+                bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} replicates [{elapsed}<{remaining}, {rate_fmt}]",
+            )
+            if done < total:
+                return
         self.bar.update(done - self.bar.n)
         if done >= total:
             self.close()
@@ -151,3 +171,10 @@ class Progress:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+class Progress(ProgressBar):
+    """An analysis's bar on stderr (time left included), only when stderr is a terminal."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(sys.stderr, disable=not sys.stderr.isatty(), label=label)
