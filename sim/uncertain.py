@@ -189,7 +189,9 @@ def guesses() -> dict[str, Dist]:
     for key, spec in numeric_keys().items():
         if spec.source == "guess":
             lo, hi = spec.guess_range
-            out[key] = Dist(key, "uniform", (("low", lo), ("high", hi)))
+            # Through the table parser, so the numbers take their normal form (floats) and a
+            # scenario rebuilt from its manifest hashes the same.
+            out[key] = parse(key, {"dist": "uniform", "low": lo, "high": hi})
     return out
 
 

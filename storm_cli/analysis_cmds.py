@@ -1,4 +1,4 @@
-"""``compare``, ``sweep``, ``attribute`` and ``plot``: thin shells over sim.analysis and sim.plots."""
+"""``compare``, ``sweep``, ``attribute``, ``plot`` and ``trajectories``: thin shells over sim.analysis and sim.plots."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from sim.analysis import report
 from sim.analysis.attribution import check_outcome
 from sim.analysis.sweep import ANALYSES, DESIGNS, parse_params
 from sim.ensemble import DEFAULT_CHUNK
+from sim.errors import UsageError
 
 from .common import (
     OneLineUsageError,
     OutPath,
     ResultDir,
+    flag_error,
     load_with_overrides,
     scenario_options,
     seed_option,
@@ -271,11 +273,55 @@ def register(cli: click.Group) -> None:
         metavar="FIGDIR",
         help="Directory for the figures (PNG and SVG).",
     )
+    @click.option(
+        "--by-outcome",
+        is_flag=True,
+        help="Also draw the key series' bands split by final outcome (a batch: its first --sample "
+        "replicates re-run, the very same replicates).",
+    )
+    @click.option(
+        "--sample",
+        type=click.IntRange(min=1),
+        default=1000,
+        show_default=True,
+        help="Replicates re-run for --by-outcome (bounded by the scenario's length).",
+    )
     @wraps_errors
-    def plot(directory: str, figdir: str) -> None:
+    def plot(directory: str, figdir: str, by_outcome: bool, sample: int) -> None:
         """Figures (PNG and SVG) of a batch, compare, sweep, attribute, discover or calibrate result DIR."""
         from sim import plots  # matplotlib is imported only when plotting
 
-        written = plots.render(directory, figdir)
+        try:
+            written = plots.render(directory, figdir, by_outcome=by_outcome, sample=sample)
+        except UsageError as err:
+            raise flag_error(err, sample="--sample", by_outcome="--by-outcome") from None
         for path in written:
             click.echo(f"wrote {path}")
+
+    @cli.command()
+    @click.argument("directory", metavar="DIR", type=ResultDir())
+    @click.option(
+        "--out",
+        "path",
+        required=True,
+        type=OutPath(),
+        metavar="FILE",
+        help="The Parquet file to write (long format: replicate, outcome, step, time, hours, series, value).",
+    )
+    @click.option(
+        "--sample",
+        type=click.IntRange(min=1),
+        default=200,
+        show_default=True,
+        help="How many replicates (the batch's first) to re-run and export.",
+    )
+    @wraps_errors
+    def trajectories(directory: str, path: str, sample: int) -> None:
+        """Export per-replicate trajectories of a batch DIR's first replicates to long Parquet."""
+        from sim.plots.data import export_trajectories
+
+        try:
+            written = export_trajectories(directory, path, sample=sample)
+        except UsageError as err:
+            raise flag_error(err, sample="--sample") from None
+        click.echo(f"wrote {written} ({sample:,} replicates re-run bit for bit from DIR's manifest)")

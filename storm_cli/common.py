@@ -53,6 +53,14 @@ def translate_errors() -> Iterator[None]:
         raise click.ClickException(str(err)) from None
 
 
+def flag_error(err: UsageError, **flags: str) -> OneLineUsageError:
+    """A library error that names keys (``sample:``), reworded to name the CLI's options (``--sample:``)."""
+    text = str(err)
+    for key, flag in flags.items():
+        text = text.replace(f"{key}:", f"{flag}:", 1)
+    return OneLineUsageError(text)
+
+
 class OutPath(click.Path):
     """An output path (``--out``): never empty and without control characters.
 

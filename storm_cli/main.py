@@ -44,6 +44,10 @@ LAZY: dict[str, tuple[str, str]] = {
         "storm_cli.analysis_cmds",
         "Figures (PNG and SVG) of a batch, compare, sweep, attribute, discover or calibrate result DIR.",
     ),
+    "trajectories": (
+        "storm_cli.analysis_cmds",
+        "Export per-replicate trajectories of a batch DIR's first replicates to long Parquet.",
+    ),
     "viz": ("storm_cli.viz_cmds", "Serve the interactive classroom page for SCENARIO (default mutiny_2023)."),
     "docs": ("storm_cli.docs_cmds", "Write docs/hypotheses.md and docs/scenarios.md from the code."),
     "experiment": (

@@ -67,11 +67,13 @@ def _style() -> AbstractContextManager[Any]:
     return matplotlib.rc_context({"svg.fonttype": "none", "font.size": 9})
 
 
-def figures(source: Source, by_outcome: bool = False, scenario: Any = None) -> dict[str, Figure]:
+def figures(
+    source: Source, by_outcome: bool = False, scenario: Any = None, sample: int = DEFAULT_SAMPLE
+) -> dict[str, Figure]:
     """Every figure that applies to the source's kind, by file stem.
 
     ``source`` is a result directory or a ``sim.simulate`` frame. With
-    ``by_outcome``, a batch also gets ``fan_chart_by_outcome`` (a sample of
+    ``by_outcome``, a batch also gets ``fan_chart_by_outcome`` (its first ``sample``
     replicates re-run, see :func:`sim.plots.data.fan_chart_data`).
     """
     src = resolve(source, scenario)
@@ -89,6 +91,8 @@ def figures(source: Source, by_outcome: bool = False, scenario: Any = None) -> d
             return calibration_figures(Path(src.directory), manifest)
     if kind not in KINDS:
         raise StormError(f"{where}: cannot plot a {kind!r} result; kinds with figures: {', '.join(KINDS)}")
+    if by_outcome and kind != "batch":
+        raise UsageError(f"{where}: by_outcome: bands by outcome need a batch result, not a {kind!r} one")
     if kind == "batch" and manifest.get("complete") is False:
         raise StormError(f"{where}: the batch is not finished (complete: false); run it again to resume")
     d = src.directory
@@ -104,7 +108,7 @@ def figures(source: Source, by_outcome: bool = False, scenario: Any = None) -> d
                 if len(fan):  # no series.parquet: no fan chart
                     makers.append(("fan_chart", lambda: draw.fan_chart(fan, manifest)))
             if by_outcome and kind == "batch":
-                split = fan_chart_data(src, by_outcome=True)
+                split = fan_chart_data(src, by_outcome=True, sample=sample)
                 makers.append(("fan_chart_by_outcome", lambda: draw.fan_chart(split, manifest)))
             tto = time_to_outcome_data(src)
             if len(tto):
@@ -163,12 +167,13 @@ def render(
     formats: tuple[str, ...] = ("png", "svg"),
     by_outcome: bool = False,
     scenario: Any = None,
+    sample: int = DEFAULT_SAMPLE,
 ) -> list[Path]:
     """Draw every figure of ``directory`` (or a simulate frame) into ``figdir``; the paths written."""
     target = Path(figdir)
     if target.exists() and not target.is_dir():
         raise UsageError(f"--out {target}: is a file, not a directory")
-    figs = figures(directory, by_outcome=by_outcome, scenario=scenario)
+    figs = figures(directory, by_outcome=by_outcome, scenario=scenario, sample=sample)
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as err:

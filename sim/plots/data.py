@@ -20,9 +20,10 @@ import pandas as pd
 from .. import series as ser
 from ..analysis import summary as sm
 from ..banner import BANNER
-from ..errors import StormError
+from ..clock import Clock
+from ..errors import StormError, UsageError
 from ..model import OUTCOMES, SERIES
-from ..scenario import parse_time
+from ..scenario import Scenario, parse_time
 from .source import Resolved, Source, mutiny_windows, resolve
 
 KINDS = ("batch", "compare", "sweep", "attribute")
@@ -60,6 +61,33 @@ def outcome_bars_data(source: Source | Resolved) -> pd.DataFrame:
     return out[[*BAR_COLUMNS, *(c for c in SPREAD if c in out.columns)]]
 
 
+#: Re-run replicates keep every step in memory (float32 per series and a running flag), and an
+#: export holds one row per replicate, step and series: both are bounded before work starts.
+MAX_RECORD_BYTES = 2**30
+MAX_TRAJECTORY_ROWS = 20_000_000
+
+
+def check_sample(spec: Scenario, sample: int, rows: bool = False) -> int:
+    """``sample`` if that many replicates can be re-run (and, with ``rows``, exported) in bounds.
+
+    The limit depends on the scenario's steps; the error names ``sample`` and the valid range.
+    """
+    n_steps = Clock(spec).n_steps
+    if rows:
+        most = MAX_TRAJECTORY_ROWS // (n_steps * len(SERIES))
+        what = f"{MAX_TRAJECTORY_ROWS:,} rows of {len(SERIES)} series x {n_steps:,} steps"
+    else:
+        most = MAX_RECORD_BYTES // (n_steps * (4 * len(SERIES) + 1))
+        what = f"{MAX_RECORD_BYTES / 2**30:.0f} GiB of {n_steps:,} recorded steps"
+    most = max(1, most)
+    if not 1 <= int(sample) <= most:
+        raise UsageError(
+            f"sample: {int(sample):,} replicates is out of range for {spec.name}; choose 1 to {most:,} "
+            f"(at most {what})"
+        )
+    return int(sample)
+
+
 def fan_chart_data(
     source: Source | Resolved, by_outcome: bool = False, sample: int = DEFAULT_SAMPLE, scenario: Any = None
 ) -> pd.DataFrame:
@@ -79,7 +107,7 @@ def fan_chart_data(
         return pd.DataFrame(columns=FAN_COLUMNS)
     if by_outcome:
         spec = src.scenario("bands by outcome")
-        ids = _replicate_ids(src)[: max(int(sample), 1)]
+        ids = _replicate_ids(src)[: check_sample(spec, sample)]
         q = ser.quantiles_by_outcome(spec, ser.record(spec, _seed(src), ids))
     elif src.frame is not None:
         spec = src.scenario("a fan chart")
@@ -145,7 +173,7 @@ def trajectories_data(source: Source | Resolved, sample: int = 200, scenario: An
     """
     src = resolve(source, scenario)
     spec = src.scenario("trajectories")
-    ids = _replicate_ids(src)[: max(int(sample), 1)]
+    ids = _replicate_ids(src)[: check_sample(spec, sample, rows=True)]
     table = ser.trajectory_table(spec, ser.record(spec, _seed(src), ids))
     table.attrs.update(
         banner=BANNER,
@@ -161,17 +189,18 @@ def export_trajectories(
     source: Source | Resolved, path: str | Path, sample: int = 200, scenario: Any = None
 ) -> Path:
     """Write :func:`trajectories_data` to a Parquet file (long format); ``attrs`` survive ``read_parquet``."""
-    table = trajectories_data(source, sample, scenario)
+    from .. import resultdir as rd
+
+    src = resolve(source, scenario)
+    table = trajectories_data(src, sample)
+    # Labelled like every result file: banner and hypotheses in the schema and in df.attrs.
+    manifest = {**src.manifest, "note": table.attrs["note"]}
     out = Path(path)
-    tmp = out.with_name(f".tmp-{out.name}")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        table.to_parquet(tmp, index=False)
-        tmp.replace(out)
     except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise sm.OutputError(f"{out}: cannot write: {err.strerror or err}") from None
-    return out
+        raise sm.OutputError(f"{out.parent}: cannot create the directory: {err.strerror or err}") from None
+    return rd.write_parquet(out, table, manifest)
 
 
 def scenario_time(manifest: dict[str, Any], which: str = "end") -> pd.Timestamp | None:

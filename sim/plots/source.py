@@ -22,8 +22,7 @@ from .. import catalog
 from ..analysis import summary as sm
 from ..banner import BANNER
 from ..errors import StormError
-from ..params import PARAMS
-from ..scenario import Scenario, load_scenario, parse_time
+from ..scenario import Scenario, load_scenario, parse_time, scenario_from_dict
 
 type Source = str | Path | pd.DataFrame
 
@@ -121,29 +120,11 @@ def scenario_from_manifest(manifest: dict[str, Any], where: str) -> Scenario:
     data = manifest.get("scenario")
     if not isinstance(data, dict):
         raise StormError(f"{where}: the manifest records no scenario to rerun")
-    try:
-        params = {}
-        for key in PARAMS:
-            node: Any = data
-            for part in key.split("."):
-                node = node[part]
-            params[key] = float(node)
-        tbl = data["time"]
-        spec = Scenario(
-            path=manifest.get("scenario_path"),
-            title=data["title"],
-            question=data.get("question", ""),
-            description=data.get("description", ""),
-            start=parse_time(tbl["start"], "time.start"),
-            end=parse_time(tbl["end"], "time.end"),
-            step_hours=float(tbl["step_hours"]),
-            fine_step_hours=float(tbl["fine_step_hours"]),
-            params=params,
-            hypotheses={h: dict(v) for h, v in data["hypotheses"].items()},
-            shocks=[{**s, "at": parse_time(s["at"], "at")} for s in data["shocks"]],
-            interventions=list(data.get("interventions", [])),
+    try:  # the same loader as a file's (uncertain tables, answer and all), as replay uses
+        spec = scenario_from_dict(
+            data, f"{where}: the manifest's scenario", path=manifest.get("scenario_path")
         )
-    except (KeyError, TypeError, ValueError, StormError) as err:
+    except StormError as err:
         raise StormError(f"{where}: cannot rebuild the scenario from the manifest ({err})") from None
     if spec.hash != manifest.get("scenario_hash"):
         raise StormError(
