@@ -64,6 +64,17 @@ def label(fig: Figure, manifest: dict[str, Any], title: str, left: float | None 
     lines = sm.hypothesis_lines(manifest)
     if manifest.get("changes"):
         lines.append("B changes: " + "; ".join(manifest["changes"]))
+    drawn = [k for k in manifest.get("uncertain") or {} if k != "posterior"]
+    if drawn or (manifest.get("uncertain") or {}).get("posterior"):
+        # An uncertain batch mixes guessed worlds: say so on every figure, and where the spread is.
+        source = (
+            "from a posterior" if "posterior" in (manifest.get("uncertain") or {}) else "from their spans"
+        )
+        lines.append(
+            f"Guessed parameters drawn per replicate ({len(drawn) or 'all calibrated'} keys {source}; "
+            f"{manifest.get('draws', '?')} draws of {manifest.get('replicates_per_draw', '?')} replicates): "
+            "bands mix those worlds; outcomes.png and summary.csv give the spread across draws."
+        )
     seed, runs = manifest.get("seed"), manifest.get("runs")
     per = {"sweep": " per point", "compare": " per variant", "attribute": " per on/off variant"}
     lines.append(
@@ -166,7 +177,7 @@ def fan_chart(data: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
     size = data.groupby(data["outcome"].astype(str))["n"].max()
     few = [g for g in groups if split and size[g] < MIN_GROUP]
     groups = [g for g in groups if g not in few]
-    axes: Any = np.asarray(fig.subplots(rows, 2, squeeze=False)).ravel()
+    axes: Any = np.asarray(fig.subplots(rows, 2, squeeze=False, gridspec_kw={"hspace": 0.5})).ravel()
     for ax in axes[len(series) :]:
         ax.set_visible(False)
     for ax, name in zip(axes, series, strict=False):
