@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv with Python 3.12 and install Perfect Storm into it.
 #   bash scripts/bootstrap.sh          the package (CLI, batch, plots)
+#   bash scripts/bootstrap.sh --viz    plus the classroom page (Solara)
 #   bash scripts/bootstrap.sh --test   plus the page, the notebook kernel and the test tools
 # Each step prints one line ("bootstrap: ...") so a slow or failing step is easy to spot.
 set -euo pipefail
@@ -19,8 +20,8 @@ find_python() {
 }
 
 case "${1:-}" in
-  ""|--test) ;;
-  *) echo "bootstrap: unknown option ${1} (valid: --test)" >&2; exit 2 ;;
+  ""|--test|--viz) ;;
+  *) echo "bootstrap: unknown option ${1} (valid: --viz, --test)" >&2; exit 2 ;;
 esac
 
 if [ -x .venv/bin/python ] && .venv/bin/python -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
@@ -36,6 +37,9 @@ say "upgrading pip"
 if [ "${1:-}" = "--test" ]; then
   say "installing perfect-storm with the test extra (page, notebook kernel, linters)"
   .venv/bin/python -m pip install -q -e ".[test]"
+elif [ "${1:-}" = "--viz" ]; then
+  say "installing perfect-storm with the classroom page (Solara, local assets)"
+  .venv/bin/python -m pip install -q -e ".[viz]"
 else
   say "installing perfect-storm (editable)"
   .venv/bin/python -m pip install -q -e .

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -198,3 +199,39 @@ def test_citation_file_is_valid_cff() -> None:
     assert all("name" in a or "family-names" in a for a in cff["authors"])
     assert cff["license"] == "MIT" and "MIT License" in (root / "LICENSE").read_text(encoding="utf-8")
     assert str(cff["version"]) == sim.__version__
+
+
+@pytest.mark.parametrize(
+    ("option", "extra"), [("", "-e ."), ("--viz", "-e .[viz]"), ("--test", "-e .[test]")]
+)
+def test_bootstrap_installs_what_each_documented_set_up_needs(
+    option: str, extra: str, tmp_path: Path
+) -> None:
+    """scripts/bootstrap.sh (README's set-ups), run against a recording stand-in for the venv's Python:
+    each option installs its extra; an unknown one is a usage error naming the valid ones."""
+    import subprocess
+
+    root = DOCS.parent
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(root / "scripts" / "bootstrap.sh", tmp_path / "scripts" / "bootstrap.sh")
+    fake = tmp_path / ".venv" / "bin" / "python"
+    fake.parent.mkdir(parents=True)
+    fake.write_text(
+        '#!/usr/bin/env bash\necho "$*" >> "$(dirname "$0")/calls.log"\nexit 0\n', encoding="utf-8"
+    )
+    fake.chmod(0o755)
+    done = subprocess.run(
+        ["bash", "scripts/bootstrap.sh", *([option] if option else [])],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    calls = (fake.parent / "calls.log").read_text(encoding="utf-8").splitlines()
+    installs = [c for c in calls if c.startswith("-m pip install -q -e")]
+    assert installs == [f"-m pip install -q {extra}"], calls
+    bad = subprocess.run(
+        ["bash", "scripts/bootstrap.sh", "--gui"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "bootstrap: unknown option --gui (valid: --viz, --test)"

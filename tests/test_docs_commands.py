@@ -47,7 +47,7 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"runs=[\d_]+", "runs=200"),
     (r"replicates=[\d_]+", "replicates=50"),
     # CI runs the bootstrap itself (.ci/run); here the venv is the one running the tests.
-    (r"bash scripts/bootstrap\.sh( --test)?", "true"),
+    (r"bash scripts/bootstrap\.sh( --test| --viz)?", "true"),
     # Regenerating the reference pages would write into the repository: check them instead.
     (r"perfect-storm docs(?![\w-])(?! --check)", "perfect-storm docs --check"),
 ]
