@@ -11,11 +11,12 @@ count the same outcomes (checked here). The aim in the issue is 8x less CPU
 than the 91 s the attribution took before it ran as one ensemble (<= 11.4 s).
 
 Times are CPU seconds of this process (the inline executor: the machine is
-shared, so wall time would measure the other jobs too); the load average is
+shared, so wall time would measure the other jobs too), the best of
+``--repeats`` ensemble runs with every run printed; the load average is
 printed. ``--quick`` attributes over two hypotheses with a few replicates,
 for a smoke test.
 
-    .venv/bin/python benchmarks/bench_attribute.py [--runs 1000] [--outcome palace_coup] [--quick]
+    .venv/bin/python benchmarks/bench_attribute.py [--runs 1000] [--outcome palace_coup] [--repeats 3] [--quick]
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def main() -> None:
     parser.add_argument("--outcome", default="palace_coup", choices=OUTCOMES)
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeats", type=int, default=3, help="ensemble runs; the best is kept, all are printed")
     parser.add_argument("--skip-reference", action="store_true", help="skip the point-by-point loop")
     parser.add_argument("--quick", action="store_true", help="two hypotheses, 40 replicates (a smoke test)")
     args = parser.parse_args()
@@ -56,10 +58,18 @@ def main() -> None:
     )
     sim.simulate(spec, runs=10, seed=args.seed)  # imports warm for both
 
-    t0 = time.process_time()
-    res = attribute(spec, args.outcome, runs=args.runs, seed=args.seed)
-    ensemble = time.process_time() - t0
-    print(f"\nattribute, all variants as one ensemble: {ensemble:8.2f} s")
+    # CPU time on this shared virtual machine varies by up to a fifth between identical runs:
+    # the best of several is the figure least disturbed by the neighbours; all are printed.
+    times = []
+    for _ in range(max(1, args.repeats)):
+        t0 = time.process_time()
+        res = attribute(spec, args.outcome, runs=args.runs, seed=args.seed)
+        times.append(time.process_time() - t0)
+    ensemble = min(times)
+    print(
+        f"\nattribute, all variants as one ensemble: {ensemble:8.2f} s "
+        f"(best of {len(times)}: {', '.join(f'{t:.2f}' for t in times)})"
+    )
     if not args.quick:
         print(
             f"    against the {BEFORE_SECONDS:.0f} s before it ran as one ensemble (issue 7): "
