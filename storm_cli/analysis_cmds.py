@@ -34,6 +34,17 @@ from .ensemble_opts import (
 _REPLICATE = click.IntRange(min=0, max=2**63 - 1)  # replicate ids are int64 in the results
 
 
+def _sample_option(default: int, help_: str) -> Callable[..., object]:
+    """``--sample N``: replicates of a batch re-run (the library bounds N by the scenario's length)."""
+    return click.option(
+        "--sample", type=click.IntRange(min=1), default=default, show_default=True, help=help_
+    )
+
+
+def _required_out(dest: str, metavar: str, help_: str) -> Callable[..., object]:
+    return click.option("--out", dest, required=True, type=OutPath(), metavar=metavar, help=help_)
+
+
 def _runs_option(default: int, help_: str) -> Callable[..., object]:
     return click.option(
         "--runs", type=click.IntRange(min=1, max=10**8), default=default, show_default=True, help=help_
@@ -265,27 +276,14 @@ def register(cli: click.Group) -> None:
 
     @cli.command()
     @click.argument("directory", metavar="DIR", type=ResultDir())
-    @click.option(
-        "--out",
-        "figdir",
-        required=True,
-        type=OutPath(),
-        metavar="FIGDIR",
-        help="Directory for the figures (PNG and SVG).",
-    )
+    @_required_out("figdir", "FIGDIR", "Directory for the figures (PNG and SVG).")
     @click.option(
         "--by-outcome",
         is_flag=True,
         help="Also draw the key series' bands split by final outcome (a batch: its first --sample "
         "replicates re-run, the very same replicates).",
     )
-    @click.option(
-        "--sample",
-        type=click.IntRange(min=1),
-        default=1000,
-        show_default=True,
-        help="Replicates re-run for --by-outcome (bounded by the scenario's length).",
-    )
+    @_sample_option(1000, "Replicates re-run for --by-outcome (bounded by the scenario's length).")
     @wraps_errors
     def plot(directory: str, figdir: str, by_outcome: bool, sample: int) -> None:
         """Figures (PNG and SVG) of a batch, compare, sweep, attribute, discover or calibrate result DIR."""
@@ -300,21 +298,12 @@ def register(cli: click.Group) -> None:
 
     @cli.command()
     @click.argument("directory", metavar="DIR", type=ResultDir())
-    @click.option(
-        "--out",
+    @_required_out(
         "path",
-        required=True,
-        type=OutPath(),
-        metavar="FILE",
-        help="The Parquet file to write (long format: replicate, outcome, step, time, hours, series, value).",
+        "FILE",
+        "The Parquet file to write (long format: replicate, outcome, step, time, hours, series, value).",
     )
-    @click.option(
-        "--sample",
-        type=click.IntRange(min=1),
-        default=200,
-        show_default=True,
-        help="How many replicates (the batch's first) to re-run and export.",
-    )
+    @_sample_option(200, "How many replicates (the batch's first) to re-run and export.")
     @wraps_errors
     def trajectories(directory: str, path: str, sample: int) -> None:
         """Export per-replicate trajectories of a batch DIR's first replicates to long Parquet."""
