@@ -41,7 +41,9 @@ def main() -> None:
     parser.add_argument("--outcome", default="palace_coup", choices=OUTCOMES)
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeats", type=int, default=3, help="ensemble runs; the best is kept, all are printed")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="ensemble runs; the best is kept, all are printed"
+    )
     parser.add_argument("--skip-reference", action="store_true", help="skip the point-by-point loop")
     parser.add_argument("--quick", action="store_true", help="two hypotheses, 40 replicates (a smoke test)")
     args = parser.parse_args()

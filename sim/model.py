@@ -300,11 +300,12 @@ class StormModel(Randomness, mesa.Model):
         for name in names:
             f = self.factions[name]
             cap, out = (f.capability, f.defected) if idx is None else (f.capability[idx], f.defected[idx])
-            part = cap * out
             if gone is None or total is None:
-                gone, total = part, cap.copy()
+                gone, total = cap * out, cap.copy()
             else:
-                gone += part
+                # gone + cap where defected, gone elsewhere: gone + cap * out to the bit
+                # (capabilities are finite and >= 0, so adding cap * 0 adds +0.0), in one pass.
+                np.add(gone, cap, out=gone, where=out)
                 total += cap
         assert gone is not None and total is not None
         return np.divide(gone, total, out=gone)
@@ -537,12 +538,12 @@ class StormModel(Randomness, mesa.Model):
             return  # nobody ended since the last call
         new = ~self.alive & ~self._frozen
         idx = positions(new)
-        for key, values in self._figures().items():
-            kept = self._final.get(key)
-            if kept is None:
-                self._final[key] = np.where(new, values, values)
-            else:
-                kept[idx] = values[idx]
+        for spec in out.FIGURE_SPECS:
+            kept = self._final.get(spec.name)
+            if kept is None:  # the first time: a full-length copy (only its frozen entries are read)
+                self._final[spec.name] = np.array(spec.get(self), copy=True)
+            else:  # then only the replicates that ended (a figure computed for them alone)
+                kept[idx] = spec.values_at(self, idx)
         self._frozen[idx] = True
         self._n_frozen += len(idx)
 

@@ -55,6 +55,15 @@ class Figure:
     categories: tuple[str, ...] = ()
     #: Shown by compare as a paired shift (numeric figures that say something).
     compared: bool = True
+    #: ``get(m)[idx]`` computed for those replicates alone, for a figure that is computed
+    #: rather than read (the model freezes figures of the few replicates ending in a step).
+    get_at: Callable[[StormModel, np.ndarray], np.ndarray] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def values_at(self, m: StormModel, idx: np.ndarray) -> np.ndarray:
+        """The figure at the replicates ``idx``."""
+        return self.get_at(m, idx) if self.get_at is not None else self.get(m)[idx]
 
 
 @dataclass(frozen=True)
@@ -114,17 +123,23 @@ MUTINY_ENDS = ("none", "mediated_halt", "suppressed", "reached_moscow")
 LEAK_GAINERS = ("fsb", "gru", "svr", "none")
 
 
-def _gainer(m: StormModel) -> np.ndarray:
+def _most_gained(gains: list[np.ndarray]) -> np.ndarray:
     # The first service with the most gain (np.argmax's choice over the stacked rows), or "none"
-    # where none gained; found pairwise, without stacking the rows (it is read every step
-    # in which a replicate ends).
-    most = m.factions[LEAK_GAINERS[0]].gained
+    # where none gained; found pairwise, without stacking the rows.
+    most = gains[0]
     first = np.zeros(len(most), dtype=np.intp)
-    for i, name in enumerate(LEAK_GAINERS[1:-1], start=1):
-        gained = m.factions[name].gained
+    for i, gained in enumerate(gains[1:], start=1):
         first[gained > most] = i
         most = np.maximum(most, gained)
     return np.where(most > 0, first, len(LEAK_GAINERS) - 1)
+
+
+def _gainer(m: StormModel) -> np.ndarray:
+    return _most_gained([m.factions[name].gained for name in LEAK_GAINERS[:-1]])
+
+
+def _gainer_at(m: StormModel, idx: np.ndarray) -> np.ndarray:
+    return _most_gained([m.factions[name].gained[idx] for name in LEAK_GAINERS[:-1]])
 
 
 FIGURE_SPECS: tuple[Figure, ...] = (
@@ -164,6 +179,7 @@ FIGURE_SPECS: tuple[Figure, ...] = (
         _gainer,
         LEAK_GAINERS,
         compared=False,
+        get_at=_gainer_at,
     ),
     Figure(
         "leader_elite_support",
