@@ -205,8 +205,16 @@ class Faction(Actor):
             self.consider_leak()
 
     def gather_material(self) -> None:
-        rate = self.p("factions.intercept_per_day") * self.capability
-        self.holdings += self.model.hazard(rate, f"gather.{self.name}", per="day")
+        # The rate changes only when the capability does (it is replaced, never changed in place).
+        site = f"gather.{self.name}"
+        gathers = self.model.hazard_of(
+            site,
+            self.capability,
+            lambda: self.p("factions.intercept_per_day") * self.capability,
+            site,
+            per="day",
+        )
+        self.holdings += gathers
 
     def consider_leak(self) -> None:
         holding = self.holdings > 0

@@ -73,7 +73,7 @@ def holders(model: StormModel) -> tuple[list[Space], list[Space]]:
         model.worlds,
         model._final,
     ]
-    return state, [model._fixed_draws, model._constants]
+    return state, [model._fixed_draws, model._constants, model._by_source]
 
 
 def _per_replicate(value: Any, n: int) -> bool:

@@ -105,6 +105,7 @@ class StormModel(Randomness, mesa.Model):
         self._fixed_draws: dict[str, np.ndarray] = {}
         # Values computed from parameters and the step length alone, by (name, step length).
         self._constants: dict[tuple[str, float], Any] = {}
+        self._by_source: dict[str, tuple[np.ndarray, float, Any]] = {}  # see Randomness.hazard_of
         self.clock = Clock(spec)
         self.step_index = 0
         self.hours = 0.0

@@ -40,6 +40,7 @@ class Randomness:
     _sites: dict[str, np.uint64]
     _fixed_draws: dict[str, np.ndarray]
     _constants: dict[tuple[str, float], Any]
+    _by_source: dict[str, tuple[np.ndarray, float, Any]]
 
     @property
     def dt_days(self) -> float:
@@ -129,6 +130,21 @@ class Randomness:
             rate = np.asarray(rate, dtype=float)
             happens[idx] = self.draw(site, idx) < _probability(rate[idx] if rate.ndim else rate, dt)
         return happens
+
+    def hazard_of(
+        self, name: str, source: np.ndarray, rate: Callable[[], Any], site: str, per: str = "hour"
+    ) -> np.ndarray:
+        """:meth:`hazard` of ``rate()``, a rate made from ``source`` and parameters alone.
+
+        Its probability is kept while ``source`` is the very same array (state that
+        is replaced, never changed in place) and the step length is the same: most
+        steps then cost one draw and one comparison.
+        """
+        dt = self.dt_hours if per == "hour" else self.dt_days
+        kept = self._by_source.get(name)
+        if kept is None or kept[0] is not source or kept[1] != dt:
+            kept = self._by_source[name] = (source, dt, _probability(rate(), dt))
+        return self.draw(site) < kept[2]
 
     def hazard_at(
         self,

@@ -61,7 +61,11 @@ class ControlledLeaks(Hypothesis):
     def timed_release(self, model: StormModel, rate: Value, faction: Faction) -> Value:
         """A holder waits for a vulnerable leader, and an ambitious one moves sooner."""
         vulnerable = model.kremlin.elite_support < self.trigger_support
-        return np.where(vulnerable, self.release_per_day * faction.ambition, 0.0)
+        # Ambition is set once, so the full-ambition rate is a constant of the run.
+        full = model.constant(
+            f"controlled_leaks.release.{faction.name}", lambda: self.release_per_day * faction.ambition
+        )
+        return np.where(vulnerable, full, 0.0)
 
     def on_leak(self, model: StormModel, faction: Faction, released: np.ndarray) -> None:
         """The release was ordered: the ordering faction gains capability."""
