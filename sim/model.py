@@ -166,6 +166,9 @@ class StormModel(Randomness, mesa.Model):
         self.kremlin = Kremlin(self)
         self.factions: dict[str, Faction] = {n: Faction(self, n) for n in FACTION_NAMES if n != "opposition"}
         self.factions["opposition"] = Opposition(self)
+        #: Per replicate, the lowest defection threshold among elite factions still loyal
+        #: (inf once all are out): the cascade's first test in one comparison.
+        self._loyal_threshold = self._lowest_loyal_threshold()
         self.wagner = Wagner(self)
         self.mediator = Mediator(self)
         self.actors = [
@@ -326,10 +329,9 @@ class StormModel(Randomness, mesa.Model):
         # there has its threshold within reach; in most steps none has. Each replicate's
         # cascade is its own, so the fixed point is then found over the moving ones alone.
         reach = (self.defected_share() if share is None else share) + signal
-        moving = np.zeros(self.R, dtype=bool)
-        for f in facs:
-            moving |= (reach >= f.threshold) > f.defected  # within reach and not yet out
-        moving &= self.alive
+        # Some faction still loyal has its threshold within reach: the same test as, faction by
+        # faction, (reach >= threshold) and not yet defected.
+        moving = (reach >= self._loyal_threshold) & self.alive
         if not moving.any():
             return False
         cols = positions(moving)
@@ -358,9 +360,22 @@ class StormModel(Randomness, mesa.Model):
                     when = self.hours + (self.dt_hours if offset is None else offset[first])
                     self.security_defection_hours = self.security_defection_hours.copy()
                     self.security_defection_hours[first] = when
-        if moved and share is not None:
-            share[cols] = self.defected_share(idx=cols)  # the share moved where the cascade did
+        if moved:
+            self._loyal_threshold[cols] = self._lowest_loyal_threshold(cols)
+            if share is not None:
+                share[cols] = self.defected_share(idx=cols)  # the share moved where the cascade did
         return moved
+
+    def _lowest_loyal_threshold(self, idx: np.ndarray | None = None) -> np.ndarray:
+        """Per replicate (at ``idx``), the lowest threshold of an elite faction not yet defected."""
+        lowest = None
+        for name in ELITE_FACTIONS:
+            f = self.factions[name]
+            th, out = (f.threshold, f.defected) if idx is None else (f.threshold[idx], f.defected[idx])
+            loyal = np.where(out, np.inf, th)
+            lowest = loyal if lowest is None else np.minimum(lowest, loyal)
+        assert lowest is not None
+        return lowest
 
     def resolve_moscow(self, arrived: np.ndarray, offset: np.ndarray) -> None:
         """The column is at Moscow: martial law, capture, or the regime holds."""
