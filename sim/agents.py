@@ -305,6 +305,9 @@ class Opposition(Faction):
 class West(Actor):
     """A Western government: resolve, sanctions, authorisations.
 
+    Sanctions change only when a shock fires (in its handler or a hypothesis's
+    ``on_shock`` hook): the model reads the Western pressure again only then.
+
     Once long-range strikes are authorised, they come at a daily rate scaled by
     resolve; each adds front pressure, and (per the hypotheses) storm and lost control.
     """

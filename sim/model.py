@@ -416,11 +416,15 @@ class StormModel(Randomness, mesa.Model):
         self.hours = float(self.clock.hours[self.step_index])
         self.dt_hours = float(self.clock.dt[self.step_index])
         self.streams.begin_step(self.step_index)
-        for shock in self.shocks_at.get(self.step_index, ()):
+        shocks = self.shocks_at.get(self.step_index, ())
+        for shock in shocks:
             self.event_hours = max(self.hours, (shock["at"] - self.spec.start).total_seconds() / 3600)
             self.fire(shock)
         self.event_hours = None
-        self.west_pressure = sum(w.sanctions * w.resolve for w in self.west) / len(self.west)
+        if shocks or self.step_index == 0:
+            # Sanctions change only when a shock fires (its handler or an on_shock hook) and
+            # resolve never does: the pressure is computed again only then.
+            self.west_pressure = sum(w.sanctions * w.resolve for w in self.west) / len(self.west)
         for actor in self.actors:
             actor.step()
         if self._listeners["on_step"]:
