@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -19,6 +18,7 @@ from sim.errors import UsageError
 from sim.executors import EXECUTORS
 
 from .common import OutPath, seed_option, translate_errors
+from .ensemble_opts import ProgressBar
 
 #: Library keys and the options that set them.
 _FLAGS = {
@@ -44,26 +44,17 @@ def _translate(err: Exception) -> str:
     return str(err)
 
 
-class _Progress:
-    """Simulations done, budget and generation, redrawn on one line of stderr."""
+class _Progress(ProgressBar):
+    """Simulations done against the budget, with the generation as the bar's label."""
 
     def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.bar: Any = None
+        super().__init__(sys.stderr, disable=quiet or None, unit="sims")
 
     def __call__(self, done: int, budget: int, generation: int) -> None:
-        if self.quiet:
-            return
-        if self.bar is None:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=budget, initial=done, unit=" sims", file=sys.stderr, dynamic_ncols=True)
-        self.bar.set_description(f"generation {generation}")
-        self.bar.update(max(0, done - self.bar.n))
-
-    def close(self) -> None:
+        self.label = f"generation {generation}"
         if self.bar is not None:
-            self.bar.close()
+            self.bar.set_description(self.label)
+        super().__call__(done, budget)
 
 
 def register(cli: click.Group) -> None:

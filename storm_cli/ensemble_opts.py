@@ -137,11 +137,16 @@ class ProgressBar:
     """
 
     def __init__(
-        self, stream: IO[str] | None = None, disable: bool | None = None, label: str | None = None
+        self,
+        stream: IO[str] | None = None,
+        disable: bool | None = None,
+        label: str | None = None,
+        unit: str = "replicates",
     ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.disable = disable
         self.label = label
+        self.unit = unit
         self.bar: Any = None
 
     def __call__(self, done: int, total: int) -> None:
@@ -152,18 +157,20 @@ class ProgressBar:
                 total=total,
                 initial=done,
                 desc=self.label,
-                unit=" replicates",
+                unit=f" {self.unit}",
                 unit_scale=False,
                 file=self.stream,
                 disable=self.disable,
                 dynamic_ncols=True,
                 smoothing=0.1,
                 leave=self.label is None,  # an analysis's bar gives way to its table
-                bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} replicates [{elapsed}<{remaining}, {rate_fmt}]",
+                bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} "
+                + self.unit
+                + " [{elapsed}<{remaining}, {rate_fmt}]",
             )
             if done < total:
                 return
-        self.bar.update(done - self.bar.n)
+        self.bar.update(max(0, done - self.bar.n))
         if done >= total:
             self.close()
 
